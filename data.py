@@ -1,0 +1,138 @@
+"""MNIST: find the four IDX files, download them if missing, verify them, and parse them.
+
+Where the files are looked for, in order: the data_dir argument (train.py's --data-dir), the
+NEUROSCRIBBLE_DATA environment variable, then data/mnist/ beside this file (git-ignored).
+"""
+import collections
+import gzip
+import hashlib
+import os
+import urllib.error
+import urllib.request
+
+import numpy as np
+
+from utils import Progress, atomic_write
+
+MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+)
+
+# sha256 of each file's decompressed payload (the gzip wrappers differ between mirrors).
+FILES = {
+    "train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte.gz": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
+DEFAULT_DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "mnist")
+
+MNIST = collections.namedtuple("MNIST", "train_images train_labels test_images test_labels")
+
+
+class DataError(Exception):
+    """MNIST files that are missing, damaged or cannot be fetched; the message says what to do."""
+
+
+def find_data_dir(data_dir=None):
+    return data_dir or os.environ.get("NEUROSCRIBBLE_DATA") or DEFAULT_DATA_DIR
+
+
+def load_mnist(data_dir=None, download=True, mirrors=MIRRORS):
+    """All of MNIST as float32 images (N, 784) in [0, 1] and int64 labels (N,).
+
+    Missing files are downloaded (when download is True); every file is verified before use.
+    """
+    folder = find_data_dir(data_dir)
+    payloads = {}
+    for name, sha256 in FILES.items():
+        path = os.path.join(folder, name)
+        if not os.path.exists(path):
+            if not download:
+                raise DataError(f"{path} is missing; copy the four MNIST .gz files into {folder}.")
+            download_file(name, folder, mirrors)
+        payloads[name] = read_verified(path, sha256)
+    train_images = parse_idx(payloads["train-images-idx3-ubyte.gz"], IMAGES_MAGIC, "train-images")
+    train_labels = parse_idx(payloads["train-labels-idx1-ubyte.gz"], LABELS_MAGIC, "train-labels")
+    test_images = parse_idx(payloads["t10k-images-idx3-ubyte.gz"], IMAGES_MAGIC, "t10k-images")
+    test_labels = parse_idx(payloads["t10k-labels-idx1-ubyte.gz"], LABELS_MAGIC, "t10k-labels")
+    for images, labels, name in ((train_images, train_labels, "training"),
+                                 (test_images, test_labels, "test")):
+        if len(images) != len(labels):
+            raise DataError(f"the MNIST {name} images and labels differ in count "
+                            f"({len(images)} vs {len(labels)}) in {folder}.")
+    return MNIST(to_float(train_images), train_labels.astype(np.int64),
+                 to_float(test_images), test_labels.astype(np.int64))
+
+
+def to_float(images):
+    """uint8 (N, 28, 28) -> float32 (N, 784) in [0, 1]."""
+    return images.reshape(len(images), -1).astype(np.float32) / np.float32(255)
+
+
+def read_verified(path, sha256):
+    """The decompressed bytes of a .gz file whose payload has the given sha256."""
+    try:
+        with gzip.open(path, "rb") as stream:
+            payload = stream.read()
+    except (OSError, EOFError) as error:
+        raise DataError(f"{path} is not a complete gzip file ({error}); "
+                        "delete it so it is downloaded again, or replace it.") from None
+    if hashlib.sha256(payload).hexdigest() != sha256:
+        raise DataError(f"{path} is not the official MNIST file (its content hash differs); "
+                        "delete it so it is downloaded again, or replace it.")
+    return payload
+
+
+def parse_idx(payload, magic, name):
+    """An IDX byte string -> uint8 array of shape (count, *dims), read with np.frombuffer.
+
+    Header: big-endian int32 magic (0x0801 labels, 0x0803 images), then one int32 per dimension.
+    """
+    n_dims = magic & 0xFF
+    header_size = 4 * (1 + n_dims)
+    if len(payload) < header_size:
+        raise DataError(f"{name} is truncated: {len(payload)} bytes, shorter than its header.")
+    header = np.frombuffer(payload, dtype=">i4", count=1 + n_dims)
+    if header[0] != magic:
+        raise DataError(f"{name} has magic number {header[0]}, expected {magic}: "
+                        "it is not an MNIST file of this kind.")
+    dims = tuple(int(d) for d in header[1:])
+    expected = header_size + int(np.prod(dims))
+    if len(payload) != expected:
+        raise DataError(f"{name} holds {len(payload)} bytes but its header promises {expected}: "
+                        "the file is truncated or damaged.")
+    return np.frombuffer(payload, dtype=np.uint8, offset=header_size).reshape(dims)
+
+
+def download_file(name, folder, mirrors=MIRRORS):
+    """Fetch one file into folder, trying each mirror in turn; keep it only once verified."""
+    failures = []
+    for mirror in mirrors:
+        url = mirror + name
+        try:
+            with atomic_write(os.path.join(folder, name)) as temporary:
+                fetch(url, temporary, label=f"downloading {name}")
+                read_verified(temporary, FILES[name])
+            return
+        except DataError:
+            failures.append(f"{url} (the file it served failed verification)")
+        except (OSError, urllib.error.URLError) as error:
+            failures.append(f"{url} ({getattr(error, 'reason', None) or error})")
+    raise DataError(f"could not download {name}: " + "; ".join(failures) +
+                    f". With no network, copy the four MNIST .gz files into {folder} "
+                    "(or point --data-dir or NEUROSCRIBBLE_DATA at them).")
+
+
+def fetch(url, path, label, chunk_size=1 << 16):
+    """Stream url into path, with a progress bar on a terminal."""
+    with urllib.request.urlopen(url, timeout=30) as response, open(path, "wb") as out:
+        size = int(response.headers.get("Content-Length") or 0)
+        progress = Progress(size, label)
+        while chunk := response.read(chunk_size):
+            out.write(chunk)
+            progress.update(len(chunk))
+        progress.close()

@@ -1,0 +1,94 @@
+"""The network's building blocks: Dense, ReLU and Softmax, each with forward and backward.
+
+Every layer caches what its backward pass needs and reuses its output buffers from batch to
+batch, so the training loop allocates no new arrays once the first batch has run.
+"""
+import numpy as np
+
+
+class Layer:
+    """Shared plumbing: reusable output buffers and the (parameter, gradient) pairs to train."""
+
+    def __init__(self):
+        self._buffers = {}
+
+    def buffer(self, name, shape, dtype):
+        """A scratch array kept between calls; reallocated only when the batch size changes."""
+        array = self._buffers.get(name)
+        if array is None or array.shape != shape or array.dtype != dtype:
+            array = self._buffers[name] = np.empty(shape, dtype)
+        return array
+
+    def parameters(self):
+        """(parameter, gradient) pairs; layers without weights have none."""
+        return []
+
+
+class Dense(Layer):
+    """Fully connected layer: z = x W + b, with x (batch, n_in), W (n_in, n_out), b (n_out,)."""
+
+    def __init__(self, n_in, n_out, rng, dtype=np.float32):
+        super().__init__()
+        # He initialisation: Var(W) = 2 / n_in keeps the variance of ReLU activations steady.
+        self.W = (rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)).astype(dtype)
+        self.b = np.zeros(n_out, dtype)
+        self.dW = np.zeros_like(self.W)
+        self.db = np.zeros_like(self.b)
+
+    def forward(self, x):
+        """z = x W + b."""
+        self.x = x
+        z = self.buffer("z", (x.shape[0], self.W.shape[1]), self.W.dtype)
+        np.matmul(x, self.W, out=z)
+        z += self.b
+        return z
+
+    def backward(self, grad_z, input_grad=True):
+        """∂L/∂W = xᵀ·∂L/∂z;  ∂L/∂b = Σ_batch ∂L/∂z;  returns ∂L/∂x = ∂L/∂z·Wᵀ.
+
+        input_grad=False skips ∂L/∂x for the first layer, whose input (the pixels) learns nothing.
+        """
+        np.matmul(self.x.T, grad_z, out=self.dW)
+        np.sum(grad_z, axis=0, out=self.db)
+        if not input_grad:
+            return None
+        grad_x = self.buffer("grad_x", self.x.shape, self.W.dtype)
+        return np.matmul(grad_z, self.W.T, out=grad_x)
+
+    def parameters(self):
+        return [(self.W, self.dW), (self.b, self.db)]
+
+
+class ReLU(Layer):
+    """a = max(0, z); the gradient passes only where z > 0."""
+
+    def forward(self, z):
+        self.active = self.buffer("active", z.shape, np.bool_)
+        np.greater(z, 0, out=self.active)
+        a = self.buffer("a", z.shape, z.dtype)
+        return np.maximum(z, 0, out=a)
+
+    def backward(self, grad_a):
+        """∂L/∂z = ∂L/∂a where z > 0, else 0 (the ReLU mask)."""
+        grad_z = self.buffer("grad_z", grad_a.shape, grad_a.dtype)
+        return np.multiply(grad_a, self.active, out=grad_z)
+
+
+class Softmax(Layer):
+    """p_i = exp(z_i − max z) / Σ_j exp(z_j − max z): probabilities over the classes of each row.
+
+    Training uses the fused softmax + cross-entropy gradient in loss.py; this layer's own
+    backward is the general chain rule, kept for inspection and the gradient checks.
+    """
+
+    def forward(self, z):
+        p = self.buffer("p", z.shape, z.dtype)
+        np.subtract(z, z.max(axis=1, keepdims=True), out=p)  # shift: exp never overflows
+        np.exp(p, out=p)
+        p /= p.sum(axis=1, keepdims=True)
+        self.p = p
+        return p
+
+    def backward(self, grad_p):
+        """∂L/∂z_i = p_i (∂L/∂p_i − Σ_j ∂L/∂p_j p_j)."""
+        return self.p * (grad_p - np.sum(grad_p * self.p, axis=1, keepdims=True))

@@ -1,0 +1,122 @@
+"""The network: a stack of Dense and ReLU layers ending in 10 logits, and its .npz file format.
+
+Model knows nothing about data files or the command line; train.py, draw.py and visualize.py
+build on it.
+"""
+import zipfile
+
+import numpy as np
+
+from layers import Dense, ReLU, Softmax
+
+DEFAULT_LAYER_SIZES = (784, 128, 64, 10)
+
+
+class WeightsError(Exception):
+    """A weights file that is missing, damaged or not a NeuroScribble model."""
+
+
+class Model:
+    """Dense → ReLU → … → Dense: layer_sizes (784, 128, 64, 10) gives two hidden ReLU layers."""
+
+    def __init__(self, layer_sizes=DEFAULT_LAYER_SIZES, seed=0, dtype=np.float32):
+        rng = np.random.default_rng(seed)
+        self.layer_sizes = tuple(int(n) for n in layer_sizes)
+        self.layers = []
+        for n_in, n_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
+            self.layers += [Dense(n_in, n_out, rng, dtype), ReLU()]
+        self.layers.pop()  # the last Dense gives raw scores (logits); softmax is applied after
+        self.softmax = Softmax()
+        self.metadata = {}
+
+    @property
+    def dense_layers(self):
+        return [layer for layer in self.layers if isinstance(layer, Dense)]
+
+    def parameters(self):
+        """Every (parameter, gradient) pair, for the optimizer."""
+        return [pair for layer in self.layers for pair in layer.parameters()]
+
+    def forward(self, x):
+        """x (batch, 784) -> logits (batch, 10)."""
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, grad_logits):
+        """Backpropagate ∂L/∂logits through every layer, filling each Dense layer's dW and db."""
+        grad = grad_logits
+        for layer in reversed(self.layers[1:]):
+            grad = layer.backward(grad)
+        self.layers[0].backward(grad, input_grad=False)  # the pixels need no gradient
+
+    def predict_proba(self, x, batch_size=2000):
+        """x (N, 784) floats in [0, 1] -> (N, 10) class probabilities (a new array)."""
+        x = np.asarray(x, dtype=self.layers[0].W.dtype).reshape(-1, self.layer_sizes[0])
+        probs = np.empty((len(x), self.layer_sizes[-1]), x.dtype)
+        for start in range(0, len(x), batch_size):
+            probs[start:start + batch_size] = self.softmax.forward(self.forward(x[start:start + batch_size]))
+        return probs
+
+    def predict(self, x):
+        """x (N, 784) -> (N,) predicted digits."""
+        return self.predict_proba(x).argmax(axis=1)
+
+    def activations(self, x):
+        """One input (784,) -> [input, hidden 1, …, output probabilities]: what each layer holds."""
+        a = np.asarray(x, dtype=self.layers[0].W.dtype).reshape(1, -1)
+        values = [a[0]]
+        for layer in self.layers:
+            a = layer.forward(a)
+            if isinstance(layer, ReLU):
+                values.append(a[0].copy())
+        values.append(self.softmax.forward(a)[0].copy())
+        return values
+
+    def save(self, path):
+        """Write parameters, layer sizes and self.metadata to an .npz (use utils.atomic_write)."""
+        arrays = {"layer_sizes": np.array(self.layer_sizes)}
+        for i, dense in enumerate(self.dense_layers):
+            arrays[f"W{i}"], arrays[f"b{i}"] = dense.W, dense.b
+        for key, value in self.metadata.items():
+            arrays[f"meta_{key}"] = np.asarray(value)
+        np.savez(path, **arrays)
+
+    @classmethod
+    def load(cls, path):
+        """Read a file written by save(); anything malformed raises WeightsError saying what."""
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                arrays = {key: archive[key] for key in archive.files}
+        except FileNotFoundError:
+            raise WeightsError(f"{path} does not exist; make one with `python train.py`.") from None
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+            reason = ("it holds pickled Python objects, which are never loaded"
+                      if "allow_pickle" in str(error) else "it is not a readable .npz file")
+            raise WeightsError(f"{path} cannot be used: {reason}; "
+                               "make a new one with `python train.py`.") from None
+        return cls._from_arrays(arrays, path)
+
+    @classmethod
+    def _from_arrays(cls, arrays, path):
+        def fail(problem):
+            raise WeightsError(f"{path} is not a valid NeuroScribble model: {problem}; "
+                               "make a new one with `python train.py`.")
+
+        sizes = arrays.get("layer_sizes")
+        if sizes is None or sizes.ndim != 1 or sizes.dtype.kind not in "iu" or len(sizes) < 2:
+            fail("the layer_sizes entry is missing or malformed")
+        model = cls(sizes)
+        for i, dense in enumerate(model.dense_layers):
+            for name, target in ((f"W{i}", dense.W), (f"b{i}", dense.b)):
+                value = arrays.get(name)
+                if value is None:
+                    fail(f"{name} is missing")
+                if value.shape != target.shape:
+                    fail(f"{name} has shape {value.shape}, expected {target.shape}")
+                if value.dtype.kind != "f" or not np.all(np.isfinite(value)):
+                    fail(f"{name} is not all finite floating-point numbers")
+                target[...] = value
+        model.metadata = {key[5:]: (value.item() if value.ndim == 0 else value)
+                          for key, value in arrays.items() if key.startswith("meta_")}
+        return model

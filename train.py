@@ -1,0 +1,155 @@
+"""Train the 784 → 128 → 64 → 10 network on MNIST and save it as weights.npz.
+
+    python train.py                         # the shipped model: 15 epochs, batch 64, RMSProp
+    python train.py --epochs 1 --seed 3     # a quick run
+    python train.py --help                  # every setting
+
+weights.npz is replaced only by a run that finishes. Ctrl-C keeps the model trained so far in
+a separate file; a diverging run (NaN loss) stops and leaves weights.npz untouched.
+"""
+import argparse
+import datetime
+import os
+import sys
+import time
+
+import numpy as np
+
+from data import FILES, DataError, find_data_dir, load_mnist
+from loss import SoftmaxCrossEntropy
+from model import Model
+from optimizers import RMSProp
+from utils import Progress, accuracy, atomic_write
+
+
+class Diverged(Exception):
+    """The loss became NaN or infinite."""
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description="Train NeuroScribble's network on MNIST.")
+    parser.add_argument("--epochs", type=int, default=15, help="passes over the 60,000 training images (default 15)")
+    parser.add_argument("--batch-size", type=int, default=64, help="images per gradient step (default 64)")
+    parser.add_argument("--learning-rate", type=float, default=0.001, help="RMSProp step size (default 0.001)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for the initial weights and the shuffling (default 0)")
+    parser.add_argument("--hidden-sizes", type=int, nargs="+", default=[128, 64], metavar="N",
+                        help="sizes of the hidden ReLU layers (default 128 64)")
+    parser.add_argument("--data-dir", help="folder with the four MNIST .gz files (default: $NEUROSCRIBBLE_DATA, "
+                                           "else data/mnist, downloaded there if missing)")
+    parser.add_argument("--output", default="weights.npz", help="where to save the model (default weights.npz)")
+    args = parser.parse_args(argv)
+    for name in ("epochs", "batch_size"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if not args.learning_rate > 0:
+        parser.error("--learning-rate must be positive")
+    if min(args.hidden_sizes) < 1:
+        parser.error("--hidden-sizes must all be at least 1")
+    return args
+
+
+def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progress=None):
+    """One shuffled pass of minibatch RMSProp; returns (mean loss, training accuracy)."""
+    order = rng.permutation(len(images))
+    batch = np.empty((batch_size, images.shape[1]), images.dtype)
+    total_loss = correct = 0.0
+    for start in range(0, len(images), batch_size):
+        indices = order[start:start + batch_size]
+        x = batch[:len(indices)]
+        np.take(images, indices, axis=0, out=x)  # gather into a reused buffer, no new array
+        y = labels[indices]
+        logits = model.forward(x)
+        correct += np.count_nonzero(logits.argmax(axis=1) == y)
+        batch_loss = loss.forward(logits, y)
+        if not np.isfinite(batch_loss):
+            raise Diverged(f"the loss became {batch_loss} at image {start} of the epoch")
+        total_loss += batch_loss * len(indices)
+        model.backward(loss.backward())
+        optimizer.step()
+        if progress:
+            progress.update(len(indices), f"loss {total_loss / (start + len(indices)):.4f}")
+    return total_loss / len(images), correct / len(images)
+
+
+def evaluate(model, images, labels):
+    return accuracy(model.predict(images), labels)
+
+
+def save(model, path):
+    with atomic_write(path) as temporary:
+        model.save(temporary)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        mnist = load_mnist(args.data_dir)
+    except DataError as error:
+        sys.exit(f"error: {error}")
+    layer_sizes = (mnist.train_images.shape[1], *args.hidden_sizes, 10)
+    model = Model(layer_sizes, seed=args.seed)
+    loss = SoftmaxCrossEntropy()
+    optimizer = RMSProp(model.parameters(), learning_rate=args.learning_rate)
+    rng = np.random.default_rng(args.seed)
+    history = {"train_loss": [], "train_accuracy": [], "test_accuracy": [], "seconds": []}
+    print(f"Training {' → '.join(map(str, layer_sizes))} on {len(mnist.train_images):,} images "
+          f"from {find_data_dir(args.data_dir)}, testing on {len(mnist.test_images):,}: "
+          f"{args.epochs} epochs, batch {args.batch_size}, RMSProp lr {args.learning_rate}, seed {args.seed}")
+
+    for epoch in range(1, args.epochs + 1):
+        progress = Progress(len(mnist.train_images), f"epoch {epoch:2d}/{args.epochs}")
+        started = time.perf_counter()
+        try:
+            train_loss, train_accuracy = train_epoch(model, loss, optimizer, mnist.train_images,
+                                                     mnist.train_labels, args.batch_size, rng, progress)
+        except KeyboardInterrupt:
+            progress.close()
+            return keep_interrupted(model, args, history, epoch, mnist, argv)
+        except Diverged as error:
+            progress.close()
+            sys.exit(f"error: training diverged in epoch {epoch}: {error}. Try a smaller --learning-rate; "
+                     f"{args.output} was left untouched.")
+        progress.close()
+        seconds = time.perf_counter() - started
+        test_accuracy = evaluate(model, mnist.test_images, mnist.test_labels)
+        for key, value in zip(history, (train_loss, train_accuracy, test_accuracy, seconds)):
+            history[key].append(value)
+        print(f"epoch {epoch:2d}/{args.epochs}  loss {train_loss:.4f}  train {train_accuracy:.2%}  "
+              f"test {test_accuracy:.2%}  {seconds:.1f}s", flush=True)
+
+    model.metadata = training_metadata(args, history, epochs_completed=args.epochs, argv=argv)
+    save(model, args.output)
+    print(f"Saved {args.output}: test accuracy {history['test_accuracy'][-1]:.2%} on "
+          f"{len(mnist.test_images):,} test images, {sum(history['seconds']):.0f}s of training.")
+    return 0
+
+
+def keep_interrupted(model, args, history, epoch, mnist, argv):
+    """Ctrl-C: save the model as it stands beside the output, never over it."""
+    root, extension = os.path.splitext(args.output)
+    kept = f"{root}.interrupted{extension}"
+    test_accuracy = evaluate(model, mnist.test_images, mnist.test_labels)
+    model.metadata = training_metadata(args, history, epochs_completed=epoch - 1, argv=argv)
+    model.metadata["test_accuracy"] = test_accuracy
+    save(model, kept)
+    print(f"\nStopped by Ctrl-C during epoch {epoch}. Kept the model trained so far in {kept} "
+          f"(test accuracy {test_accuracy:.2%}); {args.output} was left untouched.")
+    return 130
+
+
+def training_metadata(args, history, epochs_completed, argv):
+    """What the saved .npz records about how it was made (all plain numbers and strings)."""
+    metadata = {f"history_{key}": np.array(values, dtype=np.float64) for key, values in history.items()}
+    metadata.update(
+        epochs=epochs_completed, batch_size=args.batch_size, learning_rate=args.learning_rate,
+        seed=args.seed, optimizer="RMSProp(decay=0.9, epsilon=1e-8)",
+        test_accuracy=history["test_accuracy"][-1] if history["test_accuracy"] else float("nan"),
+        data_sha256=np.array([f"{name}:{sha}" for name, sha in FILES.items()]),
+        trained_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        command=" ".join(["python train.py", *(sys.argv[1:] if argv is None else argv)]),
+    )
+    return metadata
+
+
+if __name__ == "__main__":
+    sys.exit(main())
