@@ -1,0 +1,34 @@
+"""Shared test set-up: import the flat modules from the repository root; MNIST fixtures."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+
+from data import MNIST, load_mnist  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def small_mnist():
+    """The committed fixture: 3,000 training and 1,000 test MNIST images, as float32 (N, 784)."""
+    with np.load(os.path.join(REPO_ROOT, "tests", "fixtures", "mnist_small.npz")) as arrays:
+        return MNIST(*(arrays[key].reshape(len(arrays[key]), -1).astype(np.float32) / 255
+                       if "images" in key else arrays[key].astype(np.int64)
+                       for key in ("train_images", "train_labels", "test_images", "test_labels")))
+
+
+@pytest.fixture(scope="session")
+def full_mnist():
+    """All of MNIST from $NEUROSCRIBBLE_DATA (CI sets it); skipped when it is not set."""
+    data_dir = os.environ.get("NEUROSCRIBBLE_DATA")
+    if not data_dir:
+        pytest.skip("NEUROSCRIBBLE_DATA is not set; the full-data checks need the real MNIST files")
+    return load_mnist(data_dir, download=False)
+
+
+@pytest.fixture(scope="session")
+def committed_weights_path():
+    return os.path.join(REPO_ROOT, "weights.npz")
