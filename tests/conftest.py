@@ -8,16 +8,15 @@ import pytest
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 
-from data import MNIST, load_mnist  # noqa: E402
+from data import MNIST, load_mnist, to_float  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def small_mnist():
     """The committed fixture: 3,000 training and 1,000 test MNIST images, as float32 (N, 784)."""
     with np.load(os.path.join(REPO_ROOT, "tests", "fixtures", "mnist_small.npz")) as arrays:
-        return MNIST(*(arrays[key].reshape(len(arrays[key]), -1).astype(np.float32) / 255
-                       if "images" in key else arrays[key].astype(np.int64)
-                       for key in ("train_images", "train_labels", "test_images", "test_labels")))
+        return MNIST(to_float(arrays["train_images"]), arrays["train_labels"].astype(np.int64),
+                     to_float(arrays["test_images"]), arrays["test_labels"].astype(np.int64))
 
 
 @pytest.fixture(scope="session")
