@@ -3,6 +3,7 @@
 Model knows nothing about data files or the command line; train.py, draw.py and visualize.py
 build on it.
 """
+import os
 import zipfile
 
 import numpy as np
@@ -85,16 +86,18 @@ class Model:
     @classmethod
     def load(cls, path):
         """Read a file written by save(); anything malformed raises WeightsError saying what."""
+        if not os.path.exists(path):
+            raise WeightsError(f"{path} does not exist; make one with `python train.py`.")
+        if not zipfile.is_zipfile(path):
+            raise WeightsError(f"{path} is not a readable .npz file; make a new one with `python train.py`.")
         try:
             with np.load(path, allow_pickle=False) as archive:
                 arrays = {key: archive[key] for key in archive.files}
-        except FileNotFoundError:
-            raise WeightsError(f"{path} does not exist; make one with `python train.py`.") from None
         except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
-            reason = ("it holds pickled Python objects, which are never loaded"
-                      if "allow_pickle" in str(error) else "it is not a readable .npz file")
-            raise WeightsError(f"{path} cannot be used: {reason}; "
-                               "make a new one with `python train.py`.") from None
+            # numpy refuses object arrays (they would need unpickling) with a ValueError naming allow_pickle
+            problem = ("holds pickled Python objects, which are never loaded" if "allow_pickle" in str(error)
+                       else "is damaged")
+            raise WeightsError(f"{path} {problem}; make a new one with `python train.py`.") from None
         return cls._from_arrays(arrays, path)
 
     @classmethod

@@ -53,21 +53,23 @@ def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progres
     order = rng.permutation(len(images))
     batch = np.empty((batch_size, images.shape[1]), images.dtype)
     total_loss = correct = 0.0
-    for start in range(0, len(images), batch_size):
-        indices = order[start:start + batch_size]
-        x = batch[:len(indices)]
-        np.take(images, indices, axis=0, out=x)  # gather into a reused buffer, no new array
-        y = labels[indices]
-        logits = model.forward(x)
-        correct += np.count_nonzero(logits.argmax(axis=1) == y)
-        batch_loss = loss.forward(logits, y)
-        if not np.isfinite(batch_loss):
-            raise Diverged(f"the loss became {batch_loss} at image {start} of the epoch")
-        total_loss += batch_loss * len(indices)
-        model.backward(loss.backward())
-        optimizer.step()
-        if progress:
-            progress.update(len(indices), f"loss {total_loss / (start + len(indices)):.4f}")
+    # A diverging run overflows float32 on its way to NaN; the NaN check below reports it in one line.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, len(images), batch_size):
+            indices = order[start:start + batch_size]
+            x = batch[:len(indices)]
+            np.take(images, indices, axis=0, out=x)  # gather into a reused buffer, no new array
+            y = labels[indices]
+            logits = model.forward(x)
+            correct += np.count_nonzero(logits.argmax(axis=1) == y)
+            batch_loss = loss.forward(logits, y)
+            if not np.isfinite(batch_loss):
+                raise Diverged(f"the loss became {batch_loss} at image {start} of the epoch")
+            total_loss += batch_loss * len(indices)
+            model.backward(loss.backward())
+            optimizer.step()
+            if progress:
+                progress.update(len(indices), f"loss {total_loss / (start + len(indices)):.4f}")
     return total_loss / len(images), correct / len(images)
 
 

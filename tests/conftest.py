@@ -13,7 +13,7 @@ from data import MNIST, load_mnist, to_float  # noqa: E402
 
 @pytest.fixture(scope="session")
 def small_mnist():
-    """The committed fixture: 3,000 training and 1,000 test MNIST images, as float32 (N, 784)."""
+    """The committed fixture: 5,000 training and 1,000 test MNIST images, as float32 (N, 784)."""
     with np.load(os.path.join(REPO_ROOT, "tests", "fixtures", "mnist_small.npz")) as arrays:
         return MNIST(to_float(arrays["train_images"]), arrays["train_labels"].astype(np.int64),
                      to_float(arrays["test_images"]), arrays["test_labels"].astype(np.int64))

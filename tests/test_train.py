@@ -1,0 +1,102 @@
+"""train.py end to end: it learns, it is reproducible, and it never loses or damages a model."""
+import functools
+
+import numpy as np
+import pytest
+
+import data
+import train
+from model import Model
+
+
+@pytest.fixture
+def on_fixture(monkeypatch, small_mnist):
+    """Make train.py read the committed 4,000-image fixture instead of the full data."""
+    monkeypatch.setattr(train, "load_mnist", lambda data_dir: small_mnist)
+
+
+def test_short_run_on_the_fixture_learns_and_saves_its_history(on_fixture, tmp_path, small_mnist, capsys):
+    output = tmp_path / "weights.npz"
+    assert train.main(["--epochs", "8", "--output", str(output)]) == 0
+    model = Model.load(output)
+    held_out_accuracy = np.mean(model.predict(small_mnist.test_images) == small_mnist.test_labels)
+    assert held_out_accuracy > 0.90
+    assert model.metadata["test_accuracy"] == pytest.approx(held_out_accuracy)
+    assert model.metadata["epochs"] == 8 and len(model.metadata["history_train_loss"]) == 8
+    assert model.metadata["history_train_loss"][-1] < model.metadata["history_train_loss"][0]
+    assert "epoch  8/8" in capsys.readouterr().out
+
+
+def test_same_seed_gives_the_same_model_and_another_seed_does_not(on_fixture, tmp_path):
+    paths = [tmp_path / f"{name}.npz" for name in ("first", "again", "other")]
+    for path, seed in zip(paths, ("4", "4", "5")):
+        train.main(["--epochs", "1", "--seed", seed, "--output", str(path)])
+    first, again, other = (Model.load(path).dense_layers[0].W for path in paths)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+def test_ctrl_c_keeps_the_model_so_far_beside_the_output_and_leaves_the_output_alone(
+        on_fixture, tmp_path, monkeypatch, capsys):
+    output = tmp_path / "weights.npz"
+    output.write_bytes(b"the previous model")
+    real_train_epoch = train.train_epoch
+    calls = []
+
+    def interrupted_in_second_epoch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_train_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(train, "train_epoch", interrupted_in_second_epoch)
+    assert train.main(["--epochs", "5", "--output", str(output)]) == 130
+    assert output.read_bytes() == b"the previous model"
+    kept = Model.load(tmp_path / "weights.interrupted.npz")
+    assert kept.metadata["epochs"] == 1
+    assert "Stopped by Ctrl-C during epoch 2" in capsys.readouterr().out
+
+
+def test_a_diverging_run_stops_with_a_clear_message_and_leaves_the_output_alone(on_fixture, tmp_path):
+    output = tmp_path / "weights.npz"
+    output.write_bytes(b"the previous model")
+    with pytest.raises(SystemExit) as raised:
+        train.main(["--epochs", "2", "--learning-rate", "1e30", "--output", str(output)])
+    assert "training diverged in epoch 1" in str(raised.value)
+    assert "smaller --learning-rate" in str(raised.value)
+    assert output.read_bytes() == b"the previous model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["weights.npz"]
+
+
+@pytest.mark.parametrize("flags, complaint", [
+    (["--epochs", "0"], "--epochs must be at least 1"),
+    (["--batch-size", "-3"], "--batch-size must be at least 1"),
+    (["--learning-rate", "0"], "--learning-rate must be positive"),
+    (["--hidden-sizes", "128", "0"], "--hidden-sizes must all be at least 1"),
+])
+def test_nonsense_settings_are_refused_before_any_work(flags, complaint, capsys):
+    with pytest.raises(SystemExit) as raised:
+        train.main(flags)
+    assert raised.value.code == 2
+    assert complaint in capsys.readouterr().err
+
+
+def test_missing_data_with_no_network_is_one_clear_sentence(tmp_path, monkeypatch):
+    unreachable = functools.partial(data.load_mnist, mirrors=("http://127.0.0.1:9/",))
+    monkeypatch.setattr(train, "load_mnist", unreachable)
+    with pytest.raises(SystemExit) as raised:
+        train.main(["--data-dir", str(tmp_path), "--output", str(tmp_path / "w.npz")])
+    message = str(raised.value)
+    assert message.startswith("error: could not download") and "copy the four MNIST .gz files" in message
+
+
+def test_committed_weights_score_at_least_97_9_percent_on_the_full_test_set(full_mnist, committed_weights_path):
+    model = Model.load(committed_weights_path)
+    assert np.mean(model.predict(full_mnist.test_images) == full_mnist.test_labels) >= 0.979
+
+
+def test_one_epoch_on_the_full_data_reaches_95_percent(full_mnist, monkeypatch, tmp_path):
+    monkeypatch.setattr(train, "load_mnist", lambda data_dir: full_mnist)
+    output = tmp_path / "one_epoch.npz"
+    train.main(["--epochs", "1", "--output", str(output)])
+    assert Model.load(output).metadata["test_accuracy"] >= 0.95
