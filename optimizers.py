@@ -23,11 +23,6 @@ class RMSProp:
             tmp *= 1 - self.decay
             cache *= self.decay
             cache += tmp
-            # A weight whose gradient stays 0 (a never-inked border pixel) decays its cache
-            # towards 0 forever; below float32's normal range (1e-38) every operation on it
-            # becomes ~100x slower (denormals). Flooring the cache at 1e-30 changes the step by
-            # nothing measurable (√1e-30 = 1e-15, far below ε) and keeps the loop fast.
-            np.maximum(cache, 1e-30, out=cache)
             np.sqrt(cache, out=tmp)
             tmp += self.epsilon
             np.divide(grad, tmp, out=tmp)

@@ -1,0 +1,144 @@
+"""Benchmark the default training run against a tutorial-style NumPy loop and PyTorch, in one run.
+
+    NEUROSCRIBBLE_DATA=../shared/mnist python tests/bench_train.py [--epochs 15]
+
+Three contenders train 784 → 128 → 64 → 10 with RMSProp (lr 0.001, decay 0.9, ε 1e-8), batch 64,
+on the same 60,000 images, each evaluated on the 10,000 test images after every epoch:
+  neuroscribble  train.train_epoch, the code path of `python train.py --no-augment`
+  naive-float64  the textbook loop: float64, a fresh array for every intermediate
+  pytorch        torch.nn + torch.optim.RMSprop on the CPU (skipped when torch is not installed)
+Each runs in its own subprocess, so its peak memory (max RSS) is its own.
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+
+from data import load_mnist  # noqa: E402
+
+BATCH_SIZE, LEARNING_RATE, DECAY, EPSILON, SEED = 64, 0.001, 0.9, 1e-8, 0
+
+
+def train_neuroscribble(mnist, epochs):
+    from loss import SoftmaxCrossEntropy
+    from model import Model
+    from optimizers import RMSProp
+    from train import evaluate, train_epoch
+    model = Model(seed=SEED)
+    loss, optimizer = SoftmaxCrossEntropy(), RMSProp(model.parameters(), LEARNING_RATE, DECAY, EPSILON)
+    rng = np.random.default_rng(SEED)
+    for _ in range(epochs):
+        train_epoch(model, loss, optimizer, mnist.train_images, mnist.train_labels, BATCH_SIZE, rng)
+        yield evaluate(model, mnist.test_images, mnist.test_labels)
+
+
+def train_naive_float64(mnist, epochs):
+    """How a first from-scratch network is usually written: float64 and new arrays everywhere."""
+    rng = np.random.default_rng(SEED)
+    x_train, x_test = mnist.train_images.astype(np.float64), mnist.test_images.astype(np.float64)
+    sizes = (784, 128, 64, 10)
+    weights = [rng.standard_normal((m, n)) * np.sqrt(2 / m) for m, n in zip(sizes[:-1], sizes[1:])]
+    biases = [np.zeros(n) for n in sizes[1:]]
+    params = weights + biases
+    caches = [np.zeros_like(p) for p in params]
+    for _ in range(epochs):
+        order = rng.permutation(len(x_train))
+        for start in range(0, len(order), BATCH_SIZE):
+            idx = order[start:start + BATCH_SIZE]
+            x, y = x_train[idx], np.eye(10)[mnist.train_labels[idx]]
+            h1 = np.maximum(0, x @ weights[0] + biases[0])
+            h2 = np.maximum(0, h1 @ weights[1] + biases[1])
+            z = h2 @ weights[2] + biases[2]
+            p = np.exp(z - z.max(axis=1, keepdims=True))
+            p = p / p.sum(axis=1, keepdims=True)
+            dz = (p - y) / len(idx)
+            dh2 = (dz @ weights[2].T) * (h2 > 0)
+            dh1 = (dh2 @ weights[1].T) * (h1 > 0)
+            grads = [x.T @ dh1, h1.T @ dh2, h2.T @ dz, dh1.sum(0), dh2.sum(0), dz.sum(0)]
+            for i in range(len(params)):
+                caches[i] = DECAY * caches[i] + (1 - DECAY) * grads[i] ** 2
+                params[i] -= LEARNING_RATE * grads[i] / (np.sqrt(caches[i]) + EPSILON)
+        h = x_test
+        for w, b in zip(weights[:-1], biases[:-1]):
+            h = np.maximum(0, h @ w + b)
+        yield np.mean((h @ weights[-1] + biases[-1]).argmax(axis=1) == mnist.test_labels)
+
+
+def train_pytorch(mnist, epochs):
+    import torch
+    torch.manual_seed(SEED)
+    net = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 64),
+                              torch.nn.ReLU(), torch.nn.Linear(64, 10))
+    for layer in net[::2]:  # He initialisation and zero biases, as in layers.Dense
+        torch.nn.init.kaiming_normal_(layer.weight)
+        torch.nn.init.zeros_(layer.bias)
+    optimizer = torch.optim.RMSprop(net.parameters(), lr=LEARNING_RATE, alpha=DECAY, eps=EPSILON)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    x_train, y_train = torch.from_numpy(mnist.train_images), torch.from_numpy(mnist.train_labels)
+    x_test, y_test = torch.from_numpy(mnist.test_images), torch.from_numpy(mnist.test_labels)
+    for _ in range(epochs):
+        order = torch.randperm(len(x_train))
+        for start in range(0, len(order), BATCH_SIZE):
+            idx = order[start:start + BATCH_SIZE]
+            optimizer.zero_grad()
+            loss_fn(net(x_train[idx]), y_train[idx]).backward()
+            optimizer.step()
+        with torch.no_grad():
+            yield (net(x_test).argmax(dim=1) == y_test).float().mean().item()
+
+
+CONTENDERS = {"neuroscribble": train_neuroscribble, "naive-float64": train_naive_float64,
+              "pytorch": train_pytorch}
+
+
+def worker(name, epochs, data_dir):
+    """Run one contender and print its figures as one JSON line."""
+    mnist = load_mnist(data_dir, download=False)
+    epoch_seconds, started = [], time.perf_counter()
+    for test_accuracy in CONTENDERS[name](mnist, epochs):
+        epoch_seconds.append(time.perf_counter() - started - sum(epoch_seconds))
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"name": name, "epoch_seconds": epoch_seconds, "total": sum(epoch_seconds),
+                      "peak_mib": peak_mib, "test_accuracy": float(test_accuracy)}))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--data-dir", default=os.environ.get("NEUROSCRIBBLE_DATA"))
+    parser.add_argument("--worker", choices=CONTENDERS, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return worker(args.worker, args.epochs, args.data_dir)
+    try:
+        import torch
+        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
+    except ImportError:
+        print("PyTorch is not installed here: its row is skipped.")
+        CONTENDERS.pop("pytorch")
+    print(f"NumPy {np.__version__}; {os.cpu_count()} cores; {args.epochs} epochs, batch {BATCH_SIZE}")
+    results = {}
+    for name in CONTENDERS:
+        command = [sys.executable, __file__, "--worker", name, "--epochs", str(args.epochs)]
+        if args.data_dir:
+            command += ["--data-dir", args.data_dir]
+        results[name] = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    print(f"{'':15s} {'s/epoch':>8s} {'total s':>8s} {'peak MiB':>9s} {'test acc':>9s} {'time ÷ ours':>12s}")
+    ours = results["neuroscribble"]["total"]
+    for name, r in results.items():
+        print(f"{name:15s} {r['total'] / args.epochs:8.2f} {r['total']:8.1f} {r['peak_mib']:9.0f} "
+              f"{r['test_accuracy']:9.2%} {r['total'] / ours:12.2f}")
+    if "pytorch" in results:
+        print(f"NeuroScribble takes {ours / results['pytorch']['total']:.2f}× PyTorch's time (target ≤ 0.50).")
+
+
+if __name__ == "__main__":
+    main()
