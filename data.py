@@ -47,30 +47,30 @@ def load_mnist(data_dir=None, download=True, mirrors=MIRRORS):
     Missing files are downloaded (when download is True); every file is verified before use.
     """
     folder = find_data_dir(data_dir)
-    payloads = {}
+    arrays = []
     for name, sha256 in FILES.items():
         path = os.path.join(folder, name)
         if not os.path.exists(path):
             if not download:
                 raise DataError(f"{path} is missing; copy the four MNIST .gz files into {folder}.")
             download_file(name, folder, mirrors)
-        payloads[name] = read_verified(path, sha256)
-    train_images = parse_idx(payloads["train-images-idx3-ubyte.gz"], IMAGES_MAGIC, "train-images")
-    train_labels = parse_idx(payloads["train-labels-idx1-ubyte.gz"], LABELS_MAGIC, "train-labels")
-    test_images = parse_idx(payloads["t10k-images-idx3-ubyte.gz"], IMAGES_MAGIC, "t10k-images")
-    test_labels = parse_idx(payloads["t10k-labels-idx1-ubyte.gz"], LABELS_MAGIC, "t10k-labels")
-    for images, labels, name in ((train_images, train_labels, "training"),
-                                 (test_images, test_labels, "test")):
+        is_images = "images" in name
+        parsed = parse_idx(read_verified(path, sha256), IMAGES_MAGIC if is_images else LABELS_MAGIC, name)
+        arrays.append(to_float(parsed) if is_images else parsed.astype(np.int64))
+    mnist = MNIST(*arrays)
+    for images, labels, name in ((mnist.train_images, mnist.train_labels, "training"),
+                                 (mnist.test_images, mnist.test_labels, "test")):
         if len(images) != len(labels):
             raise DataError(f"the MNIST {name} images and labels differ in count "
                             f"({len(images)} vs {len(labels)}) in {folder}.")
-    return MNIST(to_float(train_images), train_labels.astype(np.int64),
-                 to_float(test_images), test_labels.astype(np.int64))
+    return mnist
 
 
 def to_float(images):
     """uint8 (N, 28, 28) -> float32 (N, 784) in [0, 1]."""
-    return images.reshape(len(images), -1).astype(np.float32) / np.float32(255)
+    scaled = images.reshape(len(images), -1).astype(np.float32)
+    scaled /= 255  # in place: no second 188 MB array for the training set
+    return scaled
 
 
 def read_verified(path, sha256):

@@ -6,10 +6,12 @@ Three contenders train 784 → 128 → 64 → 10 with RMSProp (lr 0.001, decay 0
 on the same 60,000 images, each evaluated on the 10,000 test images after every epoch:
   neuroscribble  train.train_epoch, the code path of `python train.py --no-augment`
   naive-float64  the textbook loop: float64, a fresh array for every intermediate
+  naive-float32  the same textbook loop in float32, to separate the dtype from the rest
   pytorch        torch.nn + torch.optim.RMSprop on the CPU (skipped when torch is not installed)
 Each runs in its own subprocess, so its peak memory (max RSS) is its own.
 """
 import argparse
+import functools
 import json
 import os
 import resource
@@ -40,20 +42,20 @@ def train_neuroscribble(mnist, epochs):
         yield evaluate(model, mnist.test_images, mnist.test_labels)
 
 
-def train_naive_float64(mnist, epochs):
+def train_naive(mnist, epochs, dtype=np.float64):
     """How a first from-scratch network is usually written: float64 and new arrays everywhere."""
     rng = np.random.default_rng(SEED)
-    x_train, x_test = mnist.train_images.astype(np.float64), mnist.test_images.astype(np.float64)
+    x_train, x_test = mnist.train_images.astype(dtype), mnist.test_images.astype(dtype)
     sizes = (784, 128, 64, 10)
-    weights = [rng.standard_normal((m, n)) * np.sqrt(2 / m) for m, n in zip(sizes[:-1], sizes[1:])]
-    biases = [np.zeros(n) for n in sizes[1:]]
+    weights = [(rng.standard_normal((m, n)) * np.sqrt(2 / m)).astype(dtype) for m, n in zip(sizes[:-1], sizes[1:])]
+    biases = [np.zeros(n, dtype) for n in sizes[1:]]
     params = weights + biases
     caches = [np.zeros_like(p) for p in params]
     for _ in range(epochs):
         order = rng.permutation(len(x_train))
         for start in range(0, len(order), BATCH_SIZE):
             idx = order[start:start + BATCH_SIZE]
-            x, y = x_train[idx], np.eye(10)[mnist.train_labels[idx]]
+            x, y = x_train[idx], np.eye(10, dtype=dtype)[mnist.train_labels[idx]]
             h1 = np.maximum(0, x @ weights[0] + biases[0])
             h2 = np.maximum(0, h1 @ weights[1] + biases[1])
             z = h2 @ weights[2] + biases[2]
@@ -95,8 +97,8 @@ def train_pytorch(mnist, epochs):
             yield (net(x_test).argmax(dim=1) == y_test).float().mean().item()
 
 
-CONTENDERS = {"neuroscribble": train_neuroscribble, "naive-float64": train_naive_float64,
-              "pytorch": train_pytorch}
+CONTENDERS = {"neuroscribble": train_neuroscribble, "naive-float64": train_naive,
+              "naive-float32": functools.partial(train_naive, dtype=np.float32), "pytorch": train_pytorch}
 
 
 def worker(name, epochs, data_dir):
