@@ -1,0 +1,333 @@
+"""Draw a digit with the mouse and watch the network name it: the pygame window and the
+preprocessing that turns a drawing into the 28 × 28 image MNIST's digits look like.
+
+    python draw.py                      # uses weights.npz
+    python draw.py --weights other.npz
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+from scipy import ndimage
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+import pygame  # noqa: E402  (after the line above, which silences pygame's greeting)
+
+from model import Model, WeightsError  # noqa: E402
+
+CANVAS_SIZE = 400
+# A 24 px pen: thin enough that a small drawing keeps its loops open, since thinning cannot
+# reopen a loop a fat brush filled; set_stroke_width then gives every drawing MNIST's width.
+BRUSH_RADIUS = 12.0
+MNIST_SIZE, MNIST_BOX = 28, 20        # MNIST digits: longest side 20 px inside 28 × 28
+MNIST_CENTER = (14.0, 14.0)           # measured: MNIST's mean centre of mass (row, column)
+STROKE_WIDTH = 2.0                    # MNIST's stroke, in pixels of the 20 px box (see docs/drawing.md)
+FAINT_INK = 0.1                       # below 10 % of the brightest pixel is not ink
+WORKING_SIZE = 80                     # the width step runs at about this many pixels per side
+BLUR_SIGMA = 0.5                      # softens edges to MNIST's grey rim
+
+
+def draw_segment(canvas, start, end, radius=BRUSH_RADIUS):
+    """Paint a round-ended line of ink from start to end (x, y) onto a uint8 canvas, in place.
+
+    A pixel at distance d from the segment gets 255 · clip(radius + 0.5 − d, 0, 1): solid inside,
+    a one-pixel anti-aliased rim, untouched outside. Ink only ever brightens (maximum), so strokes
+    overlap cleanly, and points off the canvas are clipped, not an error.
+    """
+    (x0, y0), (x1, y1) = start, end
+    height, width = canvas.shape
+    left, right = max(int(min(x0, x1) - radius) - 1, 0), min(int(max(x0, x1) + radius) + 2, width)
+    top, bottom = max(int(min(y0, y1) - radius) - 1, 0), min(int(max(y0, y1) + radius) + 2, height)
+    if left >= right or top >= bottom:
+        return
+    ys, xs = np.ogrid[top:bottom, left:right]
+    dx, dy = x1 - x0, y1 - y0
+    length_squared = dx * dx + dy * dy
+    # t: where along the segment (0 at start, 1 at end) each pixel's nearest point lies
+    t = np.clip(((xs - x0) * dx + (ys - y0) * dy) / length_squared, 0, 1) if length_squared else 0.0
+    distance = np.hypot(xs - (x0 + t * dx), ys - (y0 + t * dy))
+    ink = (np.clip(radius + 0.5 - distance, 0, 1) * 255).astype(np.uint8)
+    region = canvas[top:bottom, left:right]
+    np.maximum(region, ink, out=region)
+
+
+def render_strokes(strokes, size=CANVAS_SIZE, radius=BRUSH_RADIUS):
+    """Strokes (each a list of (x, y) canvas points) -> a (size, size) uint8 canvas, as the app draws them."""
+    canvas = np.zeros((size, size), np.uint8)
+    for stroke in strokes:
+        for start, end in zip(stroke, stroke[1:] or stroke):  # a one-point stroke is a dot
+            draw_segment(canvas, start, end, radius)
+    return canvas
+
+
+def remove_faint_ink(image, threshold=FAINT_INK):
+    """Set pixels below threshold · max to 0: stray anti-aliasing and noise are not ink."""
+    return np.where(image >= threshold * image.max(), image, 0)
+
+
+def bounding_box(image):
+    """(top, bottom, left, right) of the nonzero pixels, bottom/right exclusive; None if all zero."""
+    rows, columns = np.flatnonzero(image.any(axis=1)), np.flatnonzero(image.any(axis=0))
+    if len(rows) == 0:
+        return None
+    return rows[0], rows[-1] + 1, columns[0], columns[-1] + 1
+
+
+def block_average(image, factor):
+    """Shrink by an integer factor, each output pixel the mean of a factor × factor block.
+
+    A cheap first step down from canvas size: the exact filters that follow then work on a
+    few thousand pixels instead of a hundred thousand, which keeps live prediction fast.
+    """
+    if factor <= 1:
+        return image
+    height, width = -(-image.shape[0] // factor) * factor, -(-image.shape[1] // factor) * factor
+    padded = np.zeros((height, width), image.dtype)
+    padded[:image.shape[0], :image.shape[1]] = image
+    return padded.reshape(height // factor, factor, width // factor, factor).mean(axis=(1, 3))
+
+
+def ink_mask(image):
+    """The pixels that count as ink: at least half as bright as the brightest."""
+    return image >= 0.5 * image.max()
+
+
+def stroke_width(image):
+    """Mean stroke width in pixels: 2 · area / perimeter of the ink_mask.
+
+    A stroke of length L and width w has area L·w and perimeter ≈ 2L, so 2A/P ≈ w. The
+    perimeter counts ink/background edges between neighbouring pixels (the border is background).
+    """
+    ink = np.pad(ink_mask(image), 1)
+    edges = np.count_nonzero(ink[1:] != ink[:-1]) + np.count_nonzero(ink[:, 1:] != ink[:, :-1])
+    return 2 * np.count_nonzero(ink) / edges if edges else 0.0
+
+
+def set_stroke_width(image, width, passes=2):
+    """Grow or thin the ink evenly until its stroke_width is about `width`; values become [0, 1].
+
+    With s the signed distance to the ink's outline (positive inside), each pass makes the new
+    image clip(s + (width − current)/2 + 0.5, 0, 1): the outline moves out or in by half the
+    difference, with a soft edge. Corners and filled loops make one pass fall short, hence a
+    second. A border of width/2 + 1 zeros is added first so growing strokes are not cut off
+    at the edge, and thinning never removes the last of the ink.
+    """
+    image = np.pad(image, int(width / 2) + 1)
+    for _ in range(passes):
+        ink = ink_mask(image)
+        signed_distance = ndimage.distance_transform_edt(ink) - ndimage.distance_transform_edt(~ink)
+        grow = max((width - stroke_width(image)) / 2, 0.5 - signed_distance.max())
+        image = np.clip(signed_distance + grow + 0.5, 0, 1)
+    return image
+
+
+def resize_longest_side(image, length=MNIST_BOX):
+    """Scale so the longer side is `length` pixels, keeping the aspect ratio.
+
+    Shrinking by a factor s first blurs with a Gaussian of σ = (s − 1)/2 so that fine detail
+    averages into grey instead of aliasing into jagged, broken strokes.
+    """
+    scale = max(image.shape) / length
+    if scale > 1:
+        image = ndimage.gaussian_filter(image, sigma=(scale - 1) / 2)
+    shape = [max(1, round(side / scale)) for side in image.shape]
+    zoom = [new / old for new, old in zip(shape, image.shape)]
+    return ndimage.zoom(image, zoom, order=1, grid_mode=True, mode="grid-constant")
+
+
+def pad_to_square(image, size=MNIST_SIZE):
+    """Place the image in the middle of a size × size field of zeros."""
+    field = np.zeros((size, size), image.dtype)
+    top, left = (size - image.shape[0]) // 2, (size - image.shape[1]) // 2
+    field[top:top + image.shape[0], left:left + image.shape[1]] = image
+    return field
+
+
+def center_of_mass_shift(image, center=MNIST_CENTER):
+    """Translate (with linear interpolation) so the intensity-weighted centre lands on `center`.
+
+    MNIST's digits have their centre of mass at pixel (14, 14) of 28 × 28 (measured: mean
+    14.0, spread ±0.3), half a pixel below and right of the geometric middle (13.5, 13.5).
+    """
+    offset = np.array(center) - ndimage.center_of_mass(image)
+    return ndimage.shift(image, offset, order=1, mode="constant")
+
+
+def normalise(image):
+    """Scale so the brightest pixel is 1 and clip to [0, 1] (interpolation can overshoot a little)."""
+    return np.clip(image / image.max(), 0, 1)
+
+
+def crop_to_ink(image):
+    """The image cut down to its bounding_box, or None when it holds no ink."""
+    box = bounding_box(image)
+    if box is None:
+        return None
+    top, bottom, left, right = box
+    return image[top:bottom, left:right]
+
+
+def preprocess(canvas):
+    """A (H, W) uint8 canvas, ink bright on dark -> the (28, 28) float32 image in [0, 1] MNIST-style.
+
+    Returns None when there is no ink. Steps: drop faint pixels, crop to the ink, shrink to a
+    working size, set the stroke width to MNIST's, shrink the longest side to 20 px, pad to
+    28 × 28, move the centre of mass to (14, 14), blur lightly, scale the brightest pixel to 1.
+    """
+    image = crop_to_ink(remove_faint_ink(canvas.astype(np.float32)))
+    if image is None:
+        return None
+    image = block_average(image, max(image.shape) // WORKING_SIZE)
+    image = crop_to_ink(set_stroke_width(image, STROKE_WIDTH * max(image.shape) / MNIST_BOX))
+    image = center_of_mass_shift(pad_to_square(resize_longest_side(image)))
+    return normalise(ndimage.gaussian_filter(image, BLUR_SIGMA)).astype(np.float32)
+
+
+class App:
+    """The window: the canvas on the left; the prediction, ten bars and the 28 × 28 input on the right."""
+
+    PANEL_X, BAR_TOP, BAR_HEIGHT, BAR_LENGTH = CANVAS_SIZE + 20, 150, 24, 190
+    SIZE = (CANVAS_SIZE + 330, CANVAS_SIZE + 30)
+    HINT = "drag: draw   Enter: predict   C: clear   Backspace: undo   L: live on/off   V: network   Esc: quit"
+
+    def __init__(self, model):
+        pygame.init()
+        self.screen = pygame.display.set_mode(self.SIZE)
+        pygame.display.set_caption("NeuroScribble")
+        self.fonts = {size: pygame.font.Font(None, size) for size in (20, 26, 150)}
+        self.model = model
+        self.canvas = np.zeros((CANVAS_SIZE, CANVAS_SIZE), np.uint8)
+        self.strokes, self.drawing, self.live, self.running = [], False, True, True
+        self.show_result(None, None, "draw a digit first")
+        self.changed = False
+
+    def show_result(self, image, probabilities, message):
+        """What the panel shows: the network's input, its probabilities (or None) and a message."""
+        self.image, self.probabilities, self.message = image, probabilities, message
+
+    def predict(self):
+        image = preprocess(self.canvas)
+        if image is None:
+            self.show_result(None, None, "draw a digit first")
+        else:
+            probabilities = self.model.predict_proba(image.reshape(1, -1))[0]
+            self.show_result(image, probabilities, "")
+        self.changed = False
+
+    def canvas_changed(self):
+        self.changed = True
+        if not self.live:
+            self.show_result(None, None, "press Enter to predict")
+
+    def handle(self, event):
+        if event.type == pygame.QUIT:
+            self.running = False
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and max(event.pos) < CANVAS_SIZE:
+            self.drawing = True
+            self.strokes.append([event.pos])
+            draw_segment(self.canvas, event.pos, event.pos)
+            self.canvas_changed()
+        elif event.type == pygame.MOUSEMOTION and self.drawing:
+            stroke = self.strokes[-1]
+            draw_segment(self.canvas, stroke[-1], event.pos)  # join to the last point: no gaps
+            stroke.append(event.pos)
+            self.canvas_changed()
+        elif event.type == pygame.MOUSEBUTTONUP and event.button == 1:
+            self.drawing = False
+        elif event.type == pygame.KEYDOWN:
+            self.handle_key(event.key)
+
+    def handle_key(self, key):
+        if key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+            self.predict()
+        elif key == pygame.K_c:
+            self.strokes, self.drawing = [], False
+            self.canvas[...] = 0
+            self.predict()
+        elif key == pygame.K_BACKSPACE and self.strokes:
+            self.strokes.pop()
+            self.drawing = False
+            self.canvas = render_strokes(self.strokes)
+            self.canvas_changed()
+        elif key == pygame.K_l:
+            self.live = not self.live
+            if self.live:
+                self.predict()
+            else:
+                self.show_result(None, None, "live prediction off: press Enter")
+        elif key == pygame.K_v:
+            self.show_network()
+        elif key == pygame.K_ESCAPE:
+            self.running = False
+
+    def show_network(self):
+        """Write the interactive network graph for the current drawing and open it in a browser."""
+        import visualize  # only now: it brings in networkx and pyvis
+        path = "network.html"
+        visualize.write_network_html(self.model, path, image=preprocess(self.canvas))
+        opened = visualize.open_in_browser(path)
+        self.message = f"{'opened' if opened else 'wrote'} {path}{'' if opened else ': open it in a browser'}"
+
+    def step(self):
+        """One frame: handle the waiting events, predict at most once if live, redraw."""
+        for event in pygame.event.get():
+            self.handle(event)
+        if self.live and self.changed:
+            self.predict()
+        self.render()
+
+    def text(self, words, size, position, color=(230, 230, 230)):
+        self.screen.blit(self.fonts[size].render(words, True, color), position)
+
+    def render(self):
+        screen = self.screen
+        screen.fill((30, 30, 38))
+        screen.blit(pygame.surfarray.make_surface(np.dstack([self.canvas.T] * 3)), (0, 0))
+        self.text(self.HINT, 20, (10, CANVAS_SIZE + 8), (170, 170, 180))
+        x = self.PANEL_X
+        if self.probabilities is None:
+            self.text(self.message, 26, (x, 50))
+        else:
+            self.text(str(int(self.probabilities.argmax())), 150, (x + 10, 15))
+            self.text("the network sees:", 20, (x + 150, 10), (170, 170, 180))
+            pixels = (self.image.T * 255).astype(np.uint8)
+            preview = pygame.surfarray.make_surface(np.dstack([pixels] * 3))
+            screen.blit(pygame.transform.scale(preview, (112, 112)), (x + 150, 30))
+            if self.message:
+                self.text(self.message, 20, (x, 125))
+            for digit, probability in enumerate(self.probabilities):
+                top = self.BAR_TOP + digit * self.BAR_HEIGHT
+                color = (90, 200, 120) if digit == self.probabilities.argmax() else (90, 130, 200)
+                self.text(str(digit), 26, (x, top + 2))
+                pygame.draw.rect(screen, color, (x + 25, top + 3, round(probability * self.BAR_LENGTH), 16))
+                self.text(f"{probability:6.1%}", 20, (x + 30 + self.BAR_LENGTH, top + 4))
+        pygame.display.flip()
+
+    def run(self, frames_per_second=60):
+        clock = pygame.time.Clock()
+        while self.running:
+            self.step()
+            clock.tick(frames_per_second)
+        pygame.quit()
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description="Draw a digit and watch NeuroScribble's network name it.")
+    parser.add_argument("--weights", default="weights.npz",
+                        help="the trained model to use (default weights.npz; make one with `python train.py`)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        model = Model.load(args.weights)
+    except WeightsError as error:
+        sys.exit(f"error: {error}")
+    App(model).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
