@@ -1,0 +1,325 @@
+"""draw.py: the brush, each preprocessing step, the whole pipeline on MNIST and on real
+handwriting, and the window itself driven headless (SDL's dummy video driver)."""
+import json
+import os
+import subprocess
+import sys
+import types
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # before any pygame display starts
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import draw  # noqa: E402
+from conftest import REPO_ROOT  # noqa: E402
+from eval_handwriting import HandwritingError, fit_to_canvas, handwriting_accuracy  # noqa: E402
+from model import Model  # noqa: E402
+
+pygame = draw.pygame
+# A "2" as a person might draw it: an arc and a base, in canvas coordinates around (0, 0).
+TWO = [[(-60, -70), (-20, -100), (30, -100), (60, -60), (40, -10), (-10, 40), (-60, 95)],
+       [(-60, 95), (70, 95)]]
+
+
+def placed(strokes, scale, x, y):
+    return [[(x + scale * px, y + scale * py) for px, py in stroke] for stroke in strokes]
+
+
+def ink_centre_of_mass(image):
+    return np.array(ndimage.center_of_mass(image))
+
+
+# --- the brush --------------------------------------------------------------------------------
+
+def test_a_fast_stroke_is_joined_without_gaps():
+    canvas = draw.render_strokes([[(50, 200), (350, 200)]])
+    assert np.all(canvas[200, 50:351] == 255)
+
+
+def test_the_brush_is_round_with_the_brush_radius():
+    canvas = draw.render_strokes([[(200, 200)]])
+    top, bottom, left, right = draw.bounding_box(canvas)
+    assert bottom - top == right - left == 2 * draw.BRUSH_RADIUS + 1
+    assert canvas[200, 200] == 255 and canvas[top, left] == 0  # a disc: its box corners stay dark
+
+
+def test_strokes_running_off_the_canvas_are_clipped():
+    canvas = draw.render_strokes([[(-100, -100), (50, 50), (500, 20)]])
+    assert canvas.shape == (draw.CANVAS_SIZE, draw.CANVAS_SIZE) and canvas[50, 50] == 255
+
+
+# --- each preprocessing step ------------------------------------------------------------------
+
+def test_faint_pixels_are_removed_and_ink_is_kept():
+    image = np.array([[0.05, 0.09, 0.5, 1.0]])
+    assert draw.remove_faint_ink(image).tolist() == [[0, 0, 0.5, 1.0]]
+
+
+def test_bounding_box_spans_exactly_the_ink():
+    image = np.zeros((50, 40))
+    image[10:20, 5:31] = 1
+    assert draw.bounding_box(image) == (10, 20, 5, 31)
+
+
+def test_bounding_box_of_an_empty_image_is_none():
+    assert draw.bounding_box(np.zeros((5, 5))) is None
+
+
+def test_block_average_takes_the_mean_of_each_block():
+    image = np.arange(16, dtype=float).reshape(4, 4)
+    assert draw.block_average(image, 2).tolist() == [[2.5, 4.5], [10.5, 12.5]]
+
+
+@pytest.mark.parametrize("shape, expected", [((300, 150), (20, 10)), ((90, 360), (5, 20)), ((7, 10), (14, 20))])
+def test_the_longest_side_becomes_20_pixels_keeping_the_aspect_ratio(shape, expected):
+    assert draw.resize_longest_side(np.ones(shape, np.float32)).shape == expected
+
+
+def test_padding_centres_the_image_in_28_by_28():
+    padded = draw.pad_to_square(np.ones((20, 10)))
+    assert padded.shape == (28, 28)
+    assert draw.bounding_box(padded) == (4, 24, 9, 19)
+
+
+def test_centre_of_mass_shift_puts_the_centre_of_mass_within_half_a_pixel_of_14_14():
+    image = np.zeros((28, 28))
+    image[2:12, 3:9] = 1  # far up and left
+    shifted = draw.center_of_mass_shift(image)
+    assert np.all(np.abs(ink_centre_of_mass(shifted) - draw.MNIST_CENTER) < 0.5)
+
+
+def test_stroke_width_of_a_long_brush_line_is_about_its_diameter():
+    canvas = draw.render_strokes([[(20, 200), (380, 200)]])
+    assert draw.stroke_width(canvas) == pytest.approx(2 * draw.BRUSH_RADIUS + 1, rel=0.15)
+
+
+@pytest.mark.parametrize("radius", [3, 16], ids=["thin", "thick"])
+def test_set_stroke_width_brings_thin_and_thick_strokes_to_the_target(radius):
+    image = draw.render_strokes([[(60, 60), (340, 200)]], radius=radius).astype(float)
+    assert draw.stroke_width(draw.set_stroke_width(image, 12)) == pytest.approx(12, rel=0.2)
+
+
+def test_thinning_a_dot_never_removes_all_of_its_ink():
+    dot = draw.render_strokes([[(100, 100)]], radius=20).astype(float)
+    assert draw.set_stroke_width(dot, 0.1).max() == 1
+
+
+# --- the whole pipeline -------------------------------------------------------------------------
+
+def test_preprocess_gives_a_28_by_28_float32_image_in_the_unit_range():
+    image = draw.preprocess(draw.render_strokes(placed(TWO, 1.3, 200, 200)))
+    assert image.shape == (28, 28) and image.dtype == np.float32
+    assert image.min() >= 0 and image.max() == 1
+
+
+def test_preprocess_puts_the_centre_of_mass_at_14_14():
+    image = draw.preprocess(draw.render_strokes(placed(TWO, 1.3, 120, 260)))
+    assert np.all(np.abs(ink_centre_of_mass(image) - draw.MNIST_CENTER) < 0.5)
+
+
+def test_an_empty_canvas_gives_none():
+    assert draw.preprocess(np.zeros((400, 400), np.uint8)) is None
+
+
+@pytest.mark.parametrize("name, strokes", [
+    ("a single dot", [[(200, 200)]]),
+    ("a digit touching the edges", placed(TWO, 2.2, 200, 200)),
+    ("a tiny digit", placed(TWO, 0.05, 30, 370)),
+    ("a digit larger than the canvas", placed(TWO, 5, 200, 200)),
+    ("a straight horizontal line", [[(10, 200), (390, 200)]]),
+])
+def test_awkward_drawings_still_give_a_valid_image(name, strokes):
+    image = draw.preprocess(draw.render_strokes(strokes))
+    assert image.shape == (28, 28) and np.all(np.isfinite(image)), name
+    assert image.min() >= 0 and image.max() == 1, name
+
+
+@pytest.mark.parametrize("canvas", [np.full((400, 400), 255, np.uint8), np.full((400, 400), 3, np.uint8)],
+                         ids=["all ink", "only faint grey"])
+def test_a_uniform_canvas_gives_a_valid_image(canvas):
+    image = draw.preprocess(canvas)
+    assert image.shape == (28, 28) and np.all(np.isfinite(image)) and image.max() == 1
+
+
+def test_the_same_digit_at_other_positions_and_sizes_gives_nearly_the_same_input():
+    reference = draw.preprocess(draw.render_strokes(placed(TWO, 1.4, 200, 200)))
+    for scale, x, y in [(1.4, 150, 250), (0.6, 80, 90), (0.9, 300, 250), (1.9, 200, 210)]:
+        image = draw.preprocess(draw.render_strokes(placed(TWO, scale, x, y)))
+        assert np.abs(image - reference).mean() < 0.04, (scale, x, y)
+
+
+def test_mnist_digits_enlarged_onto_the_canvas_keep_97_percent_accuracy(full_mnist, committed_weights_path):
+    model, rng = Model.load(committed_weights_path), np.random.default_rng(0)
+    chosen = rng.choice(len(full_mnist.test_labels), 1500, replace=False)
+    inputs = []
+    for index in chosen:
+        size = int(rng.integers(100, 400))  # the 28 × 28 digit drawn size × size on the canvas
+        enlarged = ndimage.zoom(full_mnist.test_images[index].reshape(28, 28), size / 28, order=1)
+        canvas = np.zeros((draw.CANVAS_SIZE, draw.CANVAS_SIZE), np.uint8)
+        top, left = rng.integers(0, draw.CANVAS_SIZE - size + 1, 2)
+        canvas[top:top + size, left:left + size] = np.clip(enlarged[:size, :size] * 255, 0, 255)
+        inputs.append(draw.preprocess(canvas).ravel())
+    assert np.mean(model.predict(np.array(inputs)) == full_mnist.test_labels[chosen]) >= 0.97
+
+
+# --- real handwriting (tests/eval_handwriting.py) -------------------------------------------------
+
+def test_real_pen_written_digits_are_read_at_least_90_percent_right(committed_weights_path):
+    result = handwriting_accuracy(Model.load(committed_weights_path))
+    assert len(result.labels) == 220 and result.accuracy >= 0.90
+
+
+def test_handwriting_results_count_per_digit_and_confusions(tmp_path, committed_weights_path):
+    model = Model.load(committed_weights_path)
+    guess = int(model.predict(draw.preprocess(draw.render_strokes(fit_to_canvas(TWO))).reshape(1, -1))[0])
+    other = (guess + 1) % 10
+    path = tmp_path / "digits.json"
+    path.write_text(json.dumps([{"label": guess, "writer": "t", "strokes": TWO},
+                                {"label": other, "writer": "t", "strokes": TWO}]))
+    result = handwriting_accuracy(model, str(path))
+    assert result.accuracy == 0.5
+    assert result.per_digit == {min(guess, other): float(guess < other), max(guess, other): float(guess > other)}
+    assert result.confusions == {(other, guess): 1}
+
+
+def test_a_malformed_handwriting_file_is_rejected_with_a_clear_message(tmp_path):
+    path = tmp_path / "digits.json"
+    path.write_text('[{"label": 3}]')
+    with pytest.raises(HandwritingError, match="not a list of digits with labels and strokes"):
+        handwriting_accuracy(Model(), str(path))
+
+
+def test_fitting_to_the_canvas_makes_a_digit_70_percent_tall_and_centred():
+    points = np.concatenate(fit_to_canvas([[(1000, 5000), (1300, 5600)], [(1100, 5200)]]))
+    assert points[:, 1].max() - points[:, 1].min() == pytest.approx(0.7 * draw.CANVAS_SIZE)
+    assert (points.min(axis=0) + points.max(axis=0)) / 2 == pytest.approx([200, 200])
+
+
+# --- the window, headless ------------------------------------------------------------------------
+
+@pytest.fixture
+def app(committed_weights_path):
+    window = draw.App(Model.load(committed_weights_path))
+    yield window
+    pygame.quit()
+
+
+def drag(points):
+    """Post what the mouse sends for one stroke: press, moves with the button held, release."""
+    post = pygame.event.post
+    post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=points[0]))
+    for point in points[1:]:
+        post(pygame.event.Event(pygame.MOUSEMOTION, pos=point, rel=(0, 0), buttons=(1, 0, 0)))
+    post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=points[-1]))
+
+
+def press(key):
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
+
+
+ONE = [(200, y) for y in range(60, 341, 20)]
+
+
+def test_enter_predicts_the_drawing_and_the_bars_show_its_probabilities(app):
+    press(pygame.K_l)  # live prediction off, so only Enter predicts
+    drag(ONE)
+    app.step()
+    assert app.probabilities is None and app.message == "press Enter to predict"
+    press(pygame.K_RETURN)
+    app.step()
+    expected = app.model.predict_proba(draw.preprocess(app.canvas).reshape(1, -1))[0]
+    assert np.allclose(app.probabilities, expected) and expected.argmax() == 1
+    top = app.BAR_TOP + app.BAR_HEIGHT + 10  # the middle of digit 1's bar, then digit 5's
+    bar_end = app.PANEL_X + 25 + round(expected[1] * app.BAR_LENGTH)
+    assert app.screen.get_at((bar_end - 3, top))[:3] == (90, 200, 120)
+    assert app.screen.get_at((app.PANEL_X + 40, top + 4 * app.BAR_HEIGHT))[:3] == (30, 30, 38)
+
+
+def test_live_prediction_updates_while_the_stroke_is_still_being_drawn(app):
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=ONE[0]))
+    for point in ONE[1:]:
+        pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=point, rel=(0, 0), buttons=(1, 0, 0)))
+    app.step()
+    assert app.drawing and app.probabilities.argmax() == 1
+
+
+def test_enter_on_an_empty_canvas_says_draw_a_digit_first(app):
+    press(pygame.K_RETURN)
+    app.step()
+    assert app.probabilities is None and app.message == "draw a digit first"
+
+
+def test_c_clears_the_canvas_and_the_prediction(app):
+    drag(ONE)
+    app.step()
+    press(pygame.K_c)
+    app.step()
+    assert not app.canvas.any() and app.strokes == [] and app.probabilities is None
+
+
+def test_backspace_undoes_only_the_last_stroke(app):
+    base = [(120, 300), (280, 300)]
+    drag(ONE)
+    drag(base)
+    app.step()
+    press(pygame.K_BACKSPACE)
+    app.step()
+    assert np.array_equal(app.canvas, draw.render_strokes([ONE]))
+    assert app.probabilities.argmax() == 1
+
+
+def test_pressing_outside_the_canvas_draws_nothing(app):
+    drag([(500, 100), (600, 200)])
+    app.step()
+    assert not app.canvas.any() and app.strokes == []
+
+
+@pytest.mark.parametrize("event", [pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode="", scancode=0),
+                                   pygame.event.Event(pygame.QUIT)], ids=["Esc", "closing the window"])
+def test_escape_or_closing_the_window_quits(app, event):
+    pygame.event.post(event)
+    app.step()
+    assert not app.running
+
+
+def test_v_writes_the_network_graph_for_the_drawing_and_opens_it(app, monkeypatch):
+    calls = []
+    fake = types.SimpleNamespace(write_network_html=lambda model, path, image: calls.append((model, path, image)),
+                                 open_in_browser=lambda path: calls.append(path) or True)
+    monkeypatch.setitem(sys.modules, "visualize", fake)
+    drag(ONE)
+    press(pygame.K_v)
+    app.step()
+    (model, path, image), opened = calls
+    assert model is app.model and opened == path and np.array_equal(image, draw.preprocess(app.canvas))
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+def test_a_missing_weights_file_is_one_sentence_saying_how_to_make_one(tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        draw.main(["--weights", str(tmp_path / "missing.npz")])
+    assert str(stop.value) == f"error: {tmp_path / 'missing.npz'} does not exist; make one with `python train.py`."
+
+
+def test_a_broken_weights_file_is_rejected_without_a_traceback(tmp_path):
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a zip file")
+    with pytest.raises(SystemExit, match=r"^error: .*broken\.npz.*`python train\.py`\.$"):
+        draw.main(["--weights", str(broken)])
+
+
+def test_help_describes_the_weights_option(capsys):
+    with pytest.raises(SystemExit):
+        draw.main(["--help"])
+    assert "--weights" in capsys.readouterr().out
+
+
+def test_importing_draw_opens_no_window_and_starts_no_pygame():
+    code = "import draw, pygame; print(pygame.get_init(), pygame.display.get_init())"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
+                            env={**os.environ, "SDL_VIDEODRIVER": "x11", "DISPLAY": ""}, check=True)
+    assert result.stdout.split() == ["False", "False"]
