@@ -3,6 +3,7 @@ drawn with the app's own brush, run through draw.preprocess and the model.
 
     python tests/eval_handwriting.py                        # weights.npz
     python tests/eval_handwriting.py --weights other.npz
+    python tests/eval_handwriting.py --height-fraction 0.3  # small drawings
 
 Or from Python, e.g. to choose between trained models: handwriting_accuracy(model, path).
 """
@@ -55,14 +56,15 @@ def fit_to_canvas(strokes, size=CANVAS_SIZE, height_fraction=HEIGHT_FRACTION):
     return [[tuple((np.asarray(point) - middle) * scale + size / 2) for point in stroke] for stroke in strokes]
 
 
-def handwriting_accuracy(model, path=DEFAULT_HANDWRITING):
-    """Draw every digit in `path` on the app's canvas, preprocess, predict.
+def handwriting_accuracy(model, path=DEFAULT_HANDWRITING, height_fraction=HEIGHT_FRACTION):
+    """Draw every digit in `path` on the app's canvas, height_fraction of it tall; preprocess, predict.
 
     Returns Result(accuracy, per_digit {digit: accuracy}, confusions {(true, predicted): count}
     most frequent first, predictions, labels).
     """
     digits = load_handwriting(path)
-    images = np.array([preprocess(render_strokes(fit_to_canvas(strokes))) for strokes, _ in digits])
+    images = np.array([preprocess(render_strokes(fit_to_canvas(strokes, height_fraction=height_fraction)))
+                       for strokes, _ in digits])
     labels = np.array([label for _, label in digits])
     predictions = model.predict(images.reshape(len(images), -1))
     per_digit = {digit: accuracy(predictions[labels == digit], digit) for digit in np.unique(labels)}
@@ -76,13 +78,18 @@ def parse_args(argv=None):
                         help="the trained model to measure (default weights.npz in the repository)")
     parser.add_argument("--handwriting", default=DEFAULT_HANDWRITING,
                         help="the UJI digits JSON (default ../shared/handwriting/uji_digits.json beside the repository)")
-    return parser.parse_args(argv)
+    parser.add_argument("--height-fraction", type=float, default=HEIGHT_FRACTION,
+                        help=f"how tall each digit is drawn, as a fraction of the canvas (default {HEIGHT_FRACTION})")
+    args = parser.parse_args(argv)
+    if not 0 < args.height_fraction <= 1:
+        parser.error("--height-fraction must be in (0, 1]")
+    return args
 
 
 def main(argv=None):
     args = parse_args(argv)
     try:
-        result = handwriting_accuracy(Model.load(args.weights), args.handwriting)
+        result = handwriting_accuracy(Model.load(args.weights), args.handwriting, args.height_fraction)
     except (WeightsError, HandwritingError) as error:
         sys.exit(f"error: {error}")
     print(f"{len(result.labels)} handwritten digits: accuracy {result.accuracy:.1%}")

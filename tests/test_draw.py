@@ -15,6 +15,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import draw  # noqa: E402
 from conftest import REPO_ROOT  # noqa: E402
+import eval_handwriting  # noqa: E402
 from eval_handwriting import HandwritingError, fit_to_canvas, handwriting_accuracy  # noqa: E402
 from model import Model  # noqa: E402
 
@@ -190,6 +191,20 @@ def test_a_malformed_handwriting_file_is_rejected_with_a_clear_message(tmp_path)
     path.write_text('[{"label": 3}]')
     with pytest.raises(HandwritingError, match="not a list of digits with labels and strokes"):
         handwriting_accuracy(Model(), str(path))
+
+
+def test_the_evaluation_script_prints_accuracy_per_digit_and_confusions(tmp_path, capsys, committed_weights_path):
+    path = tmp_path / "digits.json"
+    path.write_text(json.dumps([{"label": 2, "writer": "t", "strokes": TWO}]))
+    eval_handwriting.main(["--weights", committed_weights_path, "--handwriting", str(path)])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("1 handwritten digits: accuracy ")
+    assert lines[1].startswith("per digit: 2: ") and lines[2].startswith("confusions (true -> predicted: count): ")
+
+
+def test_the_evaluation_script_names_a_missing_handwriting_file():
+    with pytest.raises(SystemExit, match="nowhere.json does not exist; pass --handwriting PATH"):
+        eval_handwriting.main(["--handwriting", "nowhere.json"])
 
 
 def test_fitting_to_the_canvas_makes_a_digit_70_percent_tall_and_centred():
