@@ -25,6 +25,9 @@ def atomic_write(path):
     suffix = os.path.splitext(path)[1]  # keep ".npz": np.savez appends it otherwise
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
     os.close(handle)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it owner-only; give it a normal file's mode
     try:
         yield temporary
         os.replace(temporary, path)
