@@ -1,0 +1,146 @@
+"""augment.py: the image contract, reproducibility, real change, centring, stroke width, batching."""
+import threading
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+import augment
+
+MNIST_CENTRE = np.array([14.0, 14.0])
+
+
+@pytest.fixture(scope="module")
+def digits(small_mnist):
+    """500 real training digits, float32 (500, 784) in [0, 1]."""
+    return small_mnist.train_images[:500]
+
+
+def centres_of_mass(images):
+    return np.array([ndimage.center_of_mass(image.reshape(28, 28)) for image in images])
+
+
+def test_distort_keeps_shape_float32_and_the_unit_range(digits):
+    distorted = augment.distort(digits, np.random.default_rng(0))
+    assert distorted.shape == digits.shape and distorted.dtype == np.float32
+    assert distorted.min() >= 0 and distorted.max() <= 1
+
+
+def test_distort_keeps_saturated_images_within_the_unit_range():
+    distorted = augment.distort(np.ones((50, 784), np.float32), np.random.default_rng(0))
+    assert distorted.min() >= 0 and distorted.max() <= 1
+    assert distorted.max() == 1  # the middle of an all-ink image stays fully inked
+
+
+def test_distort_leaves_its_input_untouched(digits):
+    before = digits.copy()
+    augment.distort(digits, np.random.default_rng(0))
+    np.testing.assert_array_equal(digits, before)
+
+
+def test_distort_is_reproducible_for_a_fixed_seed(digits):
+    first = augment.distort(digits, np.random.default_rng(7))
+    second = augment.distort(digits, np.random.default_rng(7))
+    np.testing.assert_array_equal(first, second)
+
+
+def test_different_seeds_give_different_distortions(digits):
+    first = augment.distort(digits, np.random.default_rng(7))
+    second = augment.distort(digits, np.random.default_rng(8))
+    assert np.abs(first - second).max(axis=1).min() > 0.05
+
+
+def test_distort_visibly_changes_every_digit(digits):
+    distorted = augment.distort(digits, np.random.default_rng(0))
+    assert np.abs(distorted - digits).max(axis=1).min() > 0.1
+
+
+def test_distorted_digits_keep_their_centre_of_mass_near_the_centre(digits):
+    centres = centres_of_mass(augment.distort(digits, np.random.default_rng(0)))
+    distance = np.linalg.norm(centres - MNIST_CENTRE, axis=1)
+    assert np.all(np.linalg.norm(centres_of_mass(digits) - MNIST_CENTRE, axis=1) < 1)  # MNIST's own
+    assert distance.max() < 4
+    assert np.percentile(distance, 95) < 2.5
+    assert np.linalg.norm(centres.mean(axis=0) - MNIST_CENTRE) < 0.25  # no drift in any direction
+
+
+def test_wider_strokes_add_ink_and_narrower_strokes_remove_it(digits):
+    images = digits.reshape(-1, 28, 28)
+    ink = images.sum(axis=(1, 2))
+    wider = augment.change_stroke_widths(images, np.ones(len(images), int))
+    narrower = augment.change_stroke_widths(images, -np.ones(len(images), int))
+    assert np.all(wider.sum(axis=(1, 2)) > 1.1 * ink)
+    assert np.all(narrower.sum(axis=(1, 2)) < 0.9 * ink)
+
+
+def test_unchanged_stroke_widths_copy_the_digits(digits):
+    images = digits.reshape(-1, 28, 28)
+    same = augment.change_stroke_widths(images, np.zeros(len(images), int))
+    np.testing.assert_array_equal(same, images)
+    assert not np.shares_memory(same, images)
+
+
+def test_bilinear_sampling_matches_scipy_map_coordinates(digits):
+    """An independent reference: ndimage's order-1 spline with zeros outside the image."""
+    rng = np.random.default_rng(0)
+    work = augment.Workspace(block_size=20)
+    images = digits[:20].reshape(-1, 28, 28)
+    work.load(images)
+    points = rng.uniform(-4, 32, (20, 2, 784)).astype(np.float32)  # (x, y), many outside
+    expected = [ndimage.map_coordinates(image, [y, x], order=1, mode="grid-constant")
+                for image, (x, y) in zip(images, points)]
+    sampled = augment.sample_bilinear(work, points.copy(), out=np.empty((20, 784), np.float32))
+    np.testing.assert_allclose(sampled, expected, atol=1e-5)
+
+
+def test_elastic_fields_are_smooth_and_about_a_pixel_strong():
+    fields = augment.elastic_field_bank().reshape(-1, 28, 28)
+    strength = fields.std()
+    assert 0.5 < strength < 1.5  # pixels of displacement, as α = 17 and σ = 4 give
+    assert np.diff(fields, axis=2).std() < 0.25 * strength  # neighbours move nearly together
+    assert np.diff(fields, axis=1).std() < 0.25 * strength
+
+
+def brightness_coded_squares(count):
+    """Image i: a 12 × 12 square of brightness (i + 1) / count, so the image says which it is."""
+    images = np.zeros((count, 28, 28), np.float32)
+    images[:, 8:20, 8:20] = ((np.arange(count) + 1) / count)[:, None, None]
+    return images.reshape(count, 784)
+
+
+def test_distorted_batches_pair_every_image_with_its_own_label_once_per_epoch():
+    count = 300
+    images, labels = brightness_coded_squares(count), np.arange(count)
+    seen = []
+    for x, y in augment.distorted_batches(images, labels, batch_size=64, rng=np.random.default_rng(0),
+                                          chunk_size=128):
+        assert x.shape == (len(y), 784) and x.dtype == np.float32 and len(y) <= 64
+        # Inside the square, bilinear interpolation of equal pixels gives that brightness exactly.
+        np.testing.assert_array_equal(np.round(x.max(axis=1) * count) - 1, y)
+        seen.extend(y)
+    assert sorted(seen) == list(range(count))
+    assert seen != list(range(count))  # shuffled
+
+
+def test_distorted_batches_are_reproducible_for_a_fixed_seed(digits):
+    labels = np.arange(len(digits))
+
+    def epoch(seed):
+        batches = augment.distorted_batches(digits, labels, 64, np.random.default_rng(seed), chunk_size=128)
+        return [(x.copy(), y) for x, y in batches]
+
+    first, second = epoch(3), epoch(3)
+    assert len(first) == len(second) == 8
+    for (x1, y1), (x2, y2) in zip(first, second):
+        np.testing.assert_array_equal(x1, x2)
+        np.testing.assert_array_equal(y1, y2)
+
+
+def test_stopping_an_epoch_early_ends_the_background_thread(digits):
+    threads_before = threading.active_count()
+    batches = augment.distorted_batches(digits, np.arange(len(digits)), 64, np.random.default_rng(0),
+                                        chunk_size=128)
+    next(batches)
+    assert threading.active_count() == threads_before + 1
+    batches.close()  # what happens on Ctrl-C or a diverged loss in train_epoch
+    assert threading.active_count() == threads_before
