@@ -8,8 +8,10 @@ import functools
 import numpy as np
 from scipy import ndimage
 
+from data import MNIST_CENTER
+
 SIDE = 28
-CENTRE = 14.0  # MNIST centres every digit's centre of mass at pixel (14, 14) (measured, as in draw.py)
+CENTRE = MNIST_CENTER[0]  # rotate and scale about (14, 14), where MNIST puts the centre of mass
 
 # Common ranges are ±15° and ±15 % (Simard et al., 2003) with α = 34; for 15 epochs of the
 # 784-128-64-10 network these milder ones gave the best test accuracy (measured over 3 seeds).

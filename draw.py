@@ -14,6 +14,7 @@ from scipy import ndimage
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402  (after the line above, which silences pygame's greeting)
 
+from data import MNIST_CENTER  # noqa: E402
 from model import Model, WeightsError  # noqa: E402
 
 CANVAS_SIZE = 400
@@ -21,7 +22,6 @@ CANVAS_SIZE = 400
 # loop a fat brush filled); set_stroke_width then gives every drawing MNIST's stroke width.
 BRUSH_RADIUS = 12.0
 MNIST_SIZE, MNIST_BOX = 28, 20        # MNIST digits: longest side 20 px inside 28 × 28
-MNIST_CENTER = (14.0, 14.0)           # measured: MNIST's mean centre of mass (row, column)
 STROKE_WIDTH = 2.0                    # in the 20 px box; outputs then measure ~2.0–2.3 px, MNIST 2.07
 FAINT_INK = 0.1                       # below 10 % of the brightest pixel is not ink
 WORKING_SIZE = 80                     # the width step runs at about this many pixels per side
@@ -149,8 +149,7 @@ def pad_to_square(image, size=MNIST_SIZE):
 def center_of_mass_shift(image, center=MNIST_CENTER):
     """Translate (with linear interpolation) so the intensity-weighted centre lands on `center`.
 
-    MNIST's digits have their centre of mass at pixel (14, 14) of 28 × 28 (measured: mean
-    14.0, spread ±0.3), half a pixel below and right of the geometric middle (13.5, 13.5).
+    MNIST's digits have theirs at data.MNIST_CENTER, (14, 14), not the geometric middle (13.5, 13.5).
     """
     offset = np.array(center) - ndimage.center_of_mass(image)
     return ndimage.shift(image, offset, order=1, mode="constant")

@@ -24,7 +24,7 @@ from utils import accuracy  # noqa: E402
 
 DEFAULT_HANDWRITING = os.path.join(REPO_ROOT, "..", "shared", "handwriting", "uji_digits.json")
 HEIGHT_FRACTION = 0.7  # each digit is drawn 70 % of the canvas tall, as a person would
-# The brush is the app's own (draw.BRUSH_RADIUS, a 24 px pen on the 400 px canvas).
+# The brush is the app's own (draw.BRUSH_RADIUS 12: a 25 px pen on the 400 px canvas).
 
 Result = collections.namedtuple("Result", "accuracy per_digit confusions predictions labels")
 

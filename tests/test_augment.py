@@ -6,8 +6,9 @@ import pytest
 from scipy import ndimage
 
 import augment
+from data import MNIST_CENTER
 
-MNIST_CENTRE = np.array([14.0, 14.0])
+MNIST_CENTRE = np.array(MNIST_CENTER)
 
 
 @pytest.fixture(scope="module")
