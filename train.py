@@ -13,8 +13,13 @@ import os
 import sys
 import time
 
-import numpy as np
+# One BLAS thread: for 64-image batches a second one gains little, and --augment needs the second
+# core to distort the next chunk of images (measured with tests/bench_augment.py).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import numpy as np  # after the setting above, which OpenBLAS reads as it loads
+
+from augment import distorted_batches
 from data import FILES, DataError, find_data_dir, load_mnist
 from loss import SoftmaxCrossEntropy
 from model import Model
@@ -36,6 +41,9 @@ def parse_args(argv=None):
                         help="sizes of the hidden ReLU layers (default 128 64)")
     parser.add_argument("--data-dir", help="folder with the four MNIST .gz files (default: $NEUROSCRIBBLE_DATA, "
                                            "else data/mnist, downloaded there if missing)")
+    parser.add_argument("--augment", action="store_true",
+                        help="train on freshly distorted images every epoch: rotation, scaling, shear, "
+                             "shifts, elastic distortion and stroke width (see augment.py)")
     parser.add_argument("--output", default="weights.npz", help="where to save the model (default weights.npz)")
     args = parser.parse_args(argv)
     for name in ("epochs", "batch_size"):
@@ -48,28 +56,38 @@ def parse_args(argv=None):
     return args
 
 
-def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progress=None):
-    """One shuffled pass of minibatch RMSProp; returns (mean loss, training accuracy)."""
+def shuffled_batches(images, labels, batch_size, rng):
+    """Yield (x, y) minibatches of one shuffled pass; x is gathered into one reused buffer."""
     order = rng.permutation(len(images))
     batch = np.empty((batch_size, images.shape[1]), images.dtype)
-    total_loss = correct = 0.0
+    for start in range(0, len(images), batch_size):
+        indices = order[start:start + batch_size]
+        x = batch[:len(indices)]
+        np.take(images, indices, axis=0, out=x)  # gather into a reused buffer, no new array
+        yield x, labels[indices]
+
+
+def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progress=None, augment=False):
+    """One shuffled pass of minibatch RMSProp; returns (mean loss, training accuracy).
+
+    augment=True trains on freshly distorted copies of the images (augment.distorted_batches).
+    """
+    make_batches = distorted_batches if augment else shuffled_batches
+    total_loss = correct = seen = 0
     # A diverging run overflows float32 on its way to NaN; the NaN check below reports it in one line.
     with np.errstate(over="ignore", invalid="ignore"):
-        for start in range(0, len(images), batch_size):
-            indices = order[start:start + batch_size]
-            x = batch[:len(indices)]
-            np.take(images, indices, axis=0, out=x)  # gather into a reused buffer, no new array
-            y = labels[indices]
+        for x, y in make_batches(images, labels, batch_size, rng):
             logits = model.forward(x)
             correct += np.count_nonzero(logits.argmax(axis=1) == y)
             batch_loss = loss.forward(logits, y)
             if not np.isfinite(batch_loss):
-                raise Diverged(f"the loss became {batch_loss} at image {start} of the epoch")
-            total_loss += batch_loss * len(indices)
+                raise Diverged(f"the loss became {batch_loss} at image {seen} of the epoch")
+            total_loss += batch_loss * len(y)
+            seen += len(y)
             model.backward(loss.backward())
             optimizer.step()
             if progress:
-                progress.update(len(indices), f"loss {total_loss / (start + len(indices)):.4f}")
+                progress.update(len(y), f"loss {total_loss / seen:.4f}")
     return total_loss / len(images), correct / len(images)
 
 
@@ -103,7 +121,8 @@ def main(argv=None):
         started = time.perf_counter()
         try:
             train_loss, train_accuracy = train_epoch(model, loss, optimizer, mnist.train_images,
-                                                     mnist.train_labels, args.batch_size, rng, progress)
+                                                     mnist.train_labels, args.batch_size, rng, progress,
+                                                     augment=args.augment)
         except KeyboardInterrupt:
             progress.close()
             return keep_interrupted(model, args, history, epoch, mnist, argv)
@@ -144,7 +163,7 @@ def training_metadata(args, history, epochs_completed, argv):
     metadata = {f"history_{key}": np.array(values, dtype=np.float64) for key, values in history.items()}
     metadata.update(
         epochs=epochs_completed, batch_size=args.batch_size, learning_rate=args.learning_rate,
-        seed=args.seed, optimizer="RMSProp(decay=0.9, epsilon=1e-8)",
+        seed=args.seed, augment=args.augment, optimizer="RMSProp(decay=0.9, epsilon=1e-8)",
         test_accuracy=history["test_accuracy"][-1] if history["test_accuracy"] else float("nan"),
         data_sha256=np.array([f"{name}:{sha}" for name, sha in FILES.items()]),
         trained_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
