@@ -1,6 +1,7 @@
 """Train the 784 → 128 → 64 → 10 network on MNIST and save it as weights.npz.
 
-    python train.py                         # the shipped model: 15 epochs, batch 64, RMSProp
+    python train.py                         # the shipped model: 15 epochs, batch 64, RMSProp, augmented
+    python train.py --no-augment            # the plain configuration, undistorted images
     python train.py --epochs 1 --seed 3     # a quick run
     python train.py --help                  # every setting
 
@@ -32,7 +33,7 @@ class Diverged(Exception):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description="Train NeuroScribble's network on MNIST.")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=15, help="passes over the 60,000 training images (default 15)")
     parser.add_argument("--batch-size", type=int, default=64, help="images per gradient step (default 64)")
     parser.add_argument("--learning-rate", type=float, default=0.001, help="RMSProp step size (default 0.001)")
@@ -41,9 +42,10 @@ def parse_args(argv=None):
                         help="sizes of the hidden ReLU layers (default 128 64)")
     parser.add_argument("--data-dir", help="folder with the four MNIST .gz files (default: $NEUROSCRIBBLE_DATA, "
                                            "else data/mnist, downloaded there if missing)")
-    parser.add_argument("--augment", action="store_true",
+    parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True,
                         help="train on freshly distorted images every epoch: rotation, scaling, shear, "
-                             "shifts, elastic distortion and stroke width (see augment.py)")
+                             "shifts, elastic distortion and stroke width (see augment.py); on by default, "
+                             "--no-augment trains on the plain images as the original seed model did")
     parser.add_argument("--output", default="weights.npz", help="where to save the model (default weights.npz)")
     args = parser.parse_args(argv)
     for name in ("epochs", "batch_size"):
@@ -114,7 +116,8 @@ def main(argv=None):
     history = {"train_loss": [], "train_accuracy": [], "test_accuracy": [], "seconds": []}
     print(f"Training {' → '.join(map(str, layer_sizes))} on {len(mnist.train_images):,} images "
           f"from {find_data_dir(args.data_dir)}, testing on {len(mnist.test_images):,}: "
-          f"{args.epochs} epochs, batch {args.batch_size}, RMSProp lr {args.learning_rate}, seed {args.seed}")
+          f"{args.epochs} epochs, batch {args.batch_size}, RMSProp lr {args.learning_rate}, seed {args.seed}, "
+          f"{'freshly distorted images each epoch' if args.augment else 'plain images (no augmentation)'}")
 
     for epoch in range(1, args.epochs + 1):
         progress = Progress(len(mnist.train_images), f"epoch {epoch:2d}/{args.epochs}")

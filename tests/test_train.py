@@ -27,10 +27,11 @@ def test_short_run_on_the_fixture_learns_and_saves_its_history(on_fixture, tmp_p
     assert "epoch  8/8" in capsys.readouterr().out
 
 
-def test_same_seed_gives_the_same_model_and_another_seed_does_not(on_fixture, tmp_path):
+@pytest.mark.parametrize("augmentation", ["--augment", "--no-augment"])
+def test_same_seed_gives_the_same_model_and_another_seed_does_not(on_fixture, tmp_path, augmentation):
     paths = [tmp_path / f"{name}.npz" for name in ("first", "again", "other")]
     for path, seed in zip(paths, ("4", "4", "5")):
-        train.main(["--epochs", "1", "--seed", seed, "--output", str(path)])
+        train.main(["--epochs", "1", "--seed", seed, augmentation, "--output", str(path)])
     first, again, other = (Model.load(path).dense_layers[0].W for path in paths)
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, other)
@@ -93,6 +94,12 @@ def test_missing_data_with_no_network_is_one_clear_sentence(tmp_path, monkeypatc
 def test_committed_weights_score_at_least_97_9_percent_on_the_full_test_set(full_mnist, committed_weights_path):
     model = Model.load(committed_weights_path)
     assert np.mean(model.predict(full_mnist.test_images) == full_mnist.test_labels) >= 0.979
+
+
+def test_augmentation_is_on_by_default_and_recorded_in_the_weights(on_fixture, tmp_path):
+    for flags, expected in (([], True), (["--no-augment"], False)):
+        train.main(["--epochs", "1", *flags, "--output", str(tmp_path / "w.npz")])
+        assert Model.load(tmp_path / "w.npz").metadata["augment"] is expected
 
 
 def test_one_epoch_on_the_full_data_reaches_95_percent(full_mnist, monkeypatch, tmp_path):

@@ -1,0 +1,45 @@
+"""Draw docs/augment.png: one training digit of each class (left) and eight distortions of each.
+
+    python docs/augment_sheet.py
+"""
+import os
+import sys
+
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+import augment  # noqa: E402
+from data import to_float  # noqa: E402
+
+COPIES = 8
+
+
+def main():
+    with np.load(os.path.join(REPO_ROOT, "tests", "fixtures", "mnist_small.npz")) as arrays:
+        images, labels = to_float(arrays["train_images"]), arrays["train_labels"]
+    originals = images[[np.flatnonzero(labels == digit)[0] for digit in range(10)]]
+    distorted = augment.distort(np.repeat(originals, COPIES, axis=0), np.random.default_rng(0))
+    distorted = distorted.reshape(10, COPIES, 784)
+    figure, axes = plt.subplots(10, COPIES + 1, figsize=(COPIES + 1, 10.4))
+    for row in range(10):
+        for column in range(COPIES + 1):
+            image = originals[row] if column == 0 else distorted[row, column - 1]
+            axis = axes[row, column]
+            axis.imshow(image.reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
+            axis.set_xticks([])
+            axis.set_yticks([])
+            for spine in axis.spines.values():
+                spine.set_color("tab:blue" if column == 0 else "0.85")
+    axes[0, 0].set_title("original", fontsize=10)
+    axes[0, COPIES // 2 + 1].set_title("freshly distorted copies (python train.py, augmentation on)", fontsize=10)
+    figure.tight_layout(pad=0.3)
+    figure.savefig(os.path.join(REPO_ROOT, "docs", "augment.png"), dpi=72)
+
+
+if __name__ == "__main__":
+    main()
