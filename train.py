@@ -14,8 +14,9 @@ import os
 import sys
 import time
 
-# One BLAS thread: for 64-image batches a second one gains little, and --augment needs the second
-# core to distort the next chunk of images (measured with tests/bench_augment.py).
+# One BLAS thread: for 64-image batches a second one gains little (~15 %), augmentation needs the
+# second core to distort the next chunk of images (tests/bench_augment.py), and the same seed then
+# gives the same weights on any machine, whatever its number of cores.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # after the setting above, which OpenBLAS reads as it loads

@@ -4,7 +4,7 @@
 
 Three contenders train 784 → 128 → 64 → 10 with RMSProp (lr 0.001, decay 0.9, ε 1e-8), batch 64,
 on the same 60,000 images, each evaluated on the 10,000 test images after every epoch:
-  neuroscribble  train.train_epoch, the code path of `python train.py --no-augment`
+  neuroscribble  train.train_epoch, the code path of `python train.py --no-augment` (one BLAS thread)
   naive-float64  the textbook loop: float64, a fresh array for every intermediate
   naive-float32  the same textbook loop in float32, to separate the dtype from the rest
   pytorch        torch.nn + torch.optim.RMSprop on the CPU (skipped when torch is not installed)
@@ -132,7 +132,10 @@ def main():
         command = [sys.executable, __file__, "--worker", name, "--epochs", str(args.epochs)]
         if args.data_dir:
             command += ["--data-dir", args.data_dir]
-        results[name] = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+        # train.py runs OpenBLAS on one thread (see its top); the others keep their defaults.
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1") if name == "neuroscribble" else None
+        results[name] = json.loads(subprocess.run(command, check=True, capture_output=True, text=True,
+                                                  env=env).stdout)
     print(f"{'':15s} {'s/epoch':>8s} {'total s':>8s} {'peak MiB':>9s} {'test acc':>9s} {'time ÷ ours':>12s}")
     ours = results["neuroscribble"]["total"]
     for name, r in results.items():
