@@ -15,8 +15,8 @@ import sys
 import time
 
 # One BLAS thread: for 64-image batches a second one gains little (~15 %), augmentation needs the
-# second core to distort the next chunk of images (tests/bench_augment.py), and the same seed then
-# gives the same weights on any machine, whatever its number of cores.
+# second core to distort the next chunk of images (tests/bench_augment.py), and a seed's result
+# then does not depend on how many cores the machine has.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # after the setting above, which OpenBLAS reads as it loads
