@@ -140,7 +140,9 @@ def sample_bilinear(work, points, out):
     index = work.index[:count]
     index[...] = flat_index
     pixels = work.padded.ravel()
-    v00, v01, v10, v11 = (np.take(pixels[step:], index, out=corner[:count])
+    # mode="clip" (the indices are all inside already): the default mode="raise" gathers into a
+    # hidden temporary array first, which is just the allocation the workspace is there to avoid
+    v00, v01, v10, v11 = (np.take(pixels[step:], index, out=corner[:count], mode="clip")
                           for step, corner in zip((0, 1, work.side, work.side + 1), work.corners))
     f, g = points[:, 0], points[:, 1]
     top = lerp_in_place(v00, v01, f)

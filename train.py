@@ -66,7 +66,8 @@ def shuffled_batches(images, labels, batch_size, rng):
     for start in range(0, len(images), batch_size):
         indices = order[start:start + batch_size]
         x = batch[:len(indices)]
-        np.take(images, indices, axis=0, out=x)  # gather into a reused buffer, no new array
+        # mode="clip": with the default mode="raise" NumPy gathers into a hidden temporary first
+        np.take(images, indices, axis=0, out=x, mode="clip")  # into the reused buffer, no new array
         yield x, labels[indices]
 
 
