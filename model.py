@@ -75,13 +75,18 @@ class Model:
         return values
 
     def save(self, path):
-        """Write parameters, layer sizes and self.metadata to an .npz (use utils.atomic_write)."""
+        """Write parameters, layer sizes and self.metadata to an .npz file at exactly `path`.
+
+        (np.savez given a name would append ".npz" to it; given an open file it writes there.)
+        Use it inside utils.atomic_write, so a crash never leaves half a file.
+        """
         arrays = {"layer_sizes": np.array(self.layer_sizes)}
         for i, dense in enumerate(self.dense_layers):
             arrays[f"W{i}"], arrays[f"b{i}"] = dense.W, dense.b
         for key, value in self.metadata.items():
             arrays[f"meta_{key}"] = np.asarray(value)
-        np.savez(path, **arrays)
+        with open(path, "wb") as stream:
+            np.savez(stream, **arrays)
 
     @classmethod
     def load(cls, path):
@@ -109,17 +114,21 @@ class Model:
         sizes = arrays.get("layer_sizes")
         if sizes is None or sizes.ndim != 1 or sizes.dtype.kind not in "iu" or len(sizes) < 2:
             fail("the layer_sizes entry is missing or malformed")
-        model = cls(sizes)
-        for i, dense in enumerate(model.dense_layers):
-            for name, target in ((f"W{i}", dense.W), (f"b{i}", dense.b)):
+        if sizes.min() < 1 or sizes[0] != DEFAULT_LAYER_SIZES[0] or sizes[-1] != DEFAULT_LAYER_SIZES[-1]:
+            fail(f"its layer sizes {sizes.tolist()} do not go from 784 pixels to 10 digits")
+        layer_pairs = list(zip(sizes[:-1].tolist(), sizes[1:].tolist()))
+        for i, (n_in, n_out) in enumerate(layer_pairs):  # all checked before any array is made
+            for name, shape in ((f"W{i}", (n_in, n_out)), (f"b{i}", (n_out,))):
                 value = arrays.get(name)
                 if value is None:
                     fail(f"{name} is missing")
-                if value.shape != target.shape:
-                    fail(f"{name} has shape {value.shape}, expected {target.shape}")
+                if value.shape != shape:
+                    fail(f"{name} has shape {value.shape}, expected {shape}")
                 if value.dtype.kind != "f" or not np.all(np.isfinite(value)):
                     fail(f"{name} is not all finite floating-point numbers")
-                target[...] = value
+        model = cls(sizes)
+        for i, dense in enumerate(model.dense_layers):
+            dense.W[...], dense.b[...] = arrays[f"W{i}"], arrays[f"b{i}"]
         model.metadata = {key[5:]: (value.item() if value.ndim == 0 else value)
                           for key, value in arrays.items() if key.startswith("meta_")}
         return model

@@ -120,6 +120,25 @@ def test_a_truncated_weights_file_is_rejected(tmp_path):
         Model.load(path)
 
 
+@pytest.mark.parametrize("sizes", [[784, -5, 10], [784, 0, 10], [100, 16, 10], [784, 16, 5]])
+def test_weights_file_whose_layer_sizes_are_not_784_to_10_is_rejected(tmp_path, sizes):
+    arrays = saved_arrays(tmp_path)
+    arrays["layer_sizes"] = np.array(sizes)
+    assert f"its layer sizes {sizes} do not go from 784 pixels to 10 digits" in write_and_load(tmp_path, arrays)
+
+
+def test_weights_file_claiming_a_huge_layer_is_rejected_before_any_memory_is_taken(tmp_path):
+    arrays = saved_arrays(tmp_path)
+    arrays["layer_sizes"] = np.array([784, 10**12, 10])
+    assert "W0 has shape (784, 16), expected (784, 1000000000000)" in write_and_load(tmp_path, arrays)
+
+
+def test_save_writes_exactly_the_path_it_is_given_even_without_npz_suffix(tmp_path):
+    Model((784, 16, 10), seed=0).save(tmp_path / "model")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+    assert Model.load(tmp_path / "model").layer_sizes == (784, 16, 10)
+
+
 def test_a_file_that_is_not_npz_is_rejected(tmp_path):
     path = tmp_path / "notes.npz"
     path.write_text("these are not weights")
