@@ -11,7 +11,7 @@ from model import Model
 
 @pytest.fixture
 def on_fixture(monkeypatch, small_mnist):
-    """Make train.py read the committed 4,000-image fixture instead of the full data."""
+    """Make train.py read the committed fixture (5,000 + 1,000 images) instead of the full data."""
     monkeypatch.setattr(train, "load_mnist", lambda data_dir: small_mnist)
 
 
@@ -72,7 +72,10 @@ def test_a_diverging_run_stops_with_a_clear_message_and_leaves_the_output_alone(
 @pytest.mark.parametrize("flags, complaint", [
     (["--epochs", "0"], "--epochs must be at least 1"),
     (["--batch-size", "-3"], "--batch-size must be at least 1"),
-    (["--learning-rate", "0"], "--learning-rate must be positive"),
+    (["--learning-rate", "0"], "--learning-rate must be a positive number"),
+    (["--learning-rate", "inf"], "--learning-rate must be a positive number"),
+    (["--output", "."], "--output . must be a file in an existing folder"),
+    (["--output", "no/such/folder/w.npz"], "must be a file in an existing folder"),
     (["--hidden-sizes", "128", "0"], "--hidden-sizes must all be at least 1"),
 ])
 def test_nonsense_settings_are_refused_before_any_work(flags, complaint, capsys):
@@ -93,7 +96,10 @@ def test_missing_data_with_no_network_is_one_clear_sentence(tmp_path, monkeypatc
 
 def test_committed_weights_score_at_least_97_9_percent_on_the_full_test_set(full_mnist, committed_weights_path):
     model = Model.load(committed_weights_path)
-    assert np.mean(model.predict(full_mnist.test_images) == full_mnist.test_labels) >= 0.979
+    measured = np.mean(model.predict(full_mnist.test_images) == full_mnist.test_labels)
+    assert measured >= 0.979
+    assert measured == pytest.approx(model.metadata["test_accuracy"])  # the file's own record is true
+    assert model.metadata["command"] == "python train.py"  # and it is what the README says made it
 
 
 def test_augmentation_is_on_by_default_and_recorded_in_the_weights(on_fixture, tmp_path):
