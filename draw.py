@@ -267,7 +267,11 @@ class App:
         """Write the interactive network graph for the current drawing and open it in a browser."""
         import visualize  # only now: it brings in networkx and pyvis
         path = "network.html"
-        visualize.write_network_html(self.model, path, image=preprocess(self.canvas))
+        try:
+            visualize.write_network_html(self.model, path, image=preprocess(self.canvas))
+        except OSError as error:
+            self.message = f"could not write {path}: {error.strerror or error}"
+            return
         opened = visualize.open_in_browser(path)
         self.message = f"{'opened' if opened else 'wrote'} {path}{'' if opened else ': open it in a browser'}"
 

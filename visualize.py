@@ -115,6 +115,10 @@ def parse_args(argv=None):
         parser.error("--show is for the plots; the network graph opens in a browser")
     if (args.sample is not None or args.image) and args.view not in ("network", "activations"):
         parser.error("--sample and --image light up the network or the activations plot only")
+    if args.out and args.view != "plots":
+        expected = ".html" if args.view == "network" else ".png"
+        if not args.out.lower().endswith(expected) or os.path.isdir(args.out):
+            parser.error(f"--out must name a {expected} file for this view")
     return args
 
 
@@ -133,8 +137,8 @@ def write_plots(model, args):
         path = (os.path.join(args.out or "docs", PLOT_FILES[view]) if args.view == "plots"
                 else args.out or os.path.join("docs", PLOT_FILES[view]))
         figure = make_plot(view, model, args)
-        with atomic_write(path) as temporary:
-            figure.savefig(temporary, dpi=100)
+        with atomic_write(path) as temporary, open(temporary, "wb") as stream:
+            figure.savefig(stream, format="png", dpi=100)
         print(f"Wrote {path}")
         if not args.show:
             plt.close(figure)
@@ -147,6 +151,8 @@ def main(argv=None):
         (write_page if args.view == "network" else write_plots)(model, args)
     except (WeightsError, DataError, plots.PlotError, UsageError) as error:
         sys.exit(f"error: {error}")
+    except OSError as error:  # a folder that cannot be written, a full disk
+        sys.exit(f"error: could not write {error.filename or 'the output'}: {error.strerror or error}.")
     if args.show:
         plt.show()
     return 0

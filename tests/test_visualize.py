@@ -309,6 +309,14 @@ def test_sample_outside_the_test_set_is_a_one_line_error(committed_weights_path,
         visualize.main(["--weights", committed_weights_path, "--no-open", "--sample", "1000"])
 
 
+def test_an_unwritable_output_is_a_one_line_error(committed_weights_path, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder is needed")
+    with pytest.raises(SystemExit) as exit_info:
+        visualize.main(["curves", "--weights", committed_weights_path, "--out", str(blocker / "curves.png")])
+    assert str(exit_info.value).startswith("error: could not write")
+
+
 def test_missing_weights_file_is_a_one_line_error(tmp_path):
     with pytest.raises(SystemExit, match=r"^error: .*nothing\.npz does not exist[^\n]*$"):
         visualize.main(["--weights", str(tmp_path / "nothing.npz"), "--no-open"])
@@ -324,6 +332,9 @@ def test_missing_mnist_files_are_a_one_line_error(committed_weights_path, tmp_pa
     (["--show"], "--show is for the plots"),
     (["confusion", "--sample", "3"], "--sample and --image light up the network or the activations plot only"),
     (["--sample", "3", "--image", "x.png"], "not allowed with argument"),
+    (["curves", "--out", "curves.out"], "--out must name a .png file for this view"),
+    (["--out", "network"], "--out must name a .html file for this view"),
+    (["curves", "--out", "."], "--out must name a .png file for this view"),
 ])
 def test_contradictory_or_invalid_flags_are_usage_errors(argv, complaint, capsys):
     with pytest.raises(SystemExit) as exit_info:
