@@ -34,7 +34,7 @@ COLUMN_HEIGHT = 16  # hidden and output layers are blocks at most this many neur
 BACKGROUND = "#101418"
 LAYER_COLOURS = {"input": "#5c6370", "hidden": "#aab2bf", "output": "#e5e9f0"}
 POSITIVE, NEGATIVE = "rgba(86, 156, 214, 0.65)", "rgba(224, 108, 117, 0.65)"
-EDGE_WIDTH = (0.4, 4.0)  # the weakest and the strongest drawn edge out of each layer
+EDGE_WIDTH = (0.4, 4.0)  # width for strength 0 and for the layer's strongest drawn edge, linear between
 ACTIVATION_COLOURS = matplotlib.colormaps["viridis"]
 PAGE_OPTIONS = {  # vis-network: a fixed layout, so panning and zooming only repaint
     "physics": {"enabled": False},

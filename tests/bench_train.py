@@ -2,7 +2,7 @@
 
     NEUROSCRIBBLE_DATA=../shared/mnist python tests/bench_train.py [--epochs 15] [--rounds 3]
 
-Three contenders train 784 → 128 → 64 → 10 with RMSProp (lr 0.001, decay 0.9, ε 1e-8), batch 64,
+Five contenders train 784 → 128 → 64 → 10 with RMSProp (lr 0.001, decay 0.9, ε 1e-8), batch 64,
 on the same 60,000 images, each evaluated on the 10,000 test images after every epoch:
   neuroscribble  train.train_epoch, the code path of `python train.py --no-augment` (one BLAS thread)
   neuroscribble-aug  the same with distortion training, as `python train.py` runs by default
