@@ -22,7 +22,7 @@ def atomic_write(path):
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    suffix = os.path.splitext(path)[1]  # keep ".npz": np.savez appends it otherwise
+    suffix = os.path.splitext(path)[1]  # a leftover temporary still shows what kind of file it was
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
     os.close(handle)
     umask = os.umask(0)
