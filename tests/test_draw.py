@@ -168,8 +168,8 @@ def test_mnist_digits_enlarged_onto_the_canvas_keep_97_percent_accuracy(full_mni
 
 # --- real handwriting (tests/eval_handwriting.py) -------------------------------------------------
 
-def test_real_pen_written_digits_are_read_at_least_90_percent_right(committed_weights_path):
-    result = handwriting_accuracy(Model.load(committed_weights_path))
+def test_real_pen_written_digits_are_read_at_least_90_percent_right(committed_weights_path, uji_handwriting_path):
+    result = handwriting_accuracy(Model.load(committed_weights_path), uji_handwriting_path)
     assert len(result.labels) == 220 and result.accuracy >= 0.90
 
 
