@@ -7,7 +7,7 @@ import numpy as np
 
 
 class Layer:
-    """Shared plumbing: reusable output buffers and the (parameter, gradient) pairs to train."""
+    """Shared plumbing: output buffers reused from batch to batch."""
 
     def __init__(self):
         self._buffers = {}
@@ -18,10 +18,6 @@ class Layer:
         if array is None or array.shape != shape or array.dtype != dtype:
             array = self._buffers[name] = np.empty(shape, dtype)
         return array
-
-    def parameters(self):
-        """(parameter, gradient) pairs; layers without weights have none."""
-        return []
 
 
 class Dense(Layer):
@@ -49,14 +45,11 @@ class Dense(Layer):
         input_grad=False skips ∂L/∂x for the first layer, whose input (the pixels) learns nothing.
         """
         np.matmul(self.x.T, grad_z, out=self.dW)
-        np.sum(grad_z, axis=0, out=self.db)
+        grad_z.sum(axis=0, out=self.db)
         if not input_grad:
             return None
         grad_x = self.buffer("grad_x", self.x.shape, self.W.dtype)
         return np.matmul(grad_z, self.W.T, out=grad_x)
-
-    def parameters(self):
-        return [(self.W, self.dW), (self.b, self.db)]
 
 
 class ReLU(Layer):

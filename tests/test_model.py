@@ -4,6 +4,7 @@ import pytest
 
 from loss import SoftmaxCrossEntropy
 from model import Model, WeightsError
+from optimizers import RMSProp
 from test_layers import numerical_gradient
 
 
@@ -29,6 +30,28 @@ def test_default_architecture_is_784_128_64_10():
     model = Model()
     assert [dense.W.shape for dense in model.dense_layers] == [(784, 128), (128, 64), (64, 10)]
     assert all(param.dtype == np.float32 for param, _ in model.parameters())
+
+
+def test_every_weight_and_gradient_lives_in_the_two_flat_arrays_the_optimizer_updates():
+    model = Model((784, 16, 8, 10), seed=0)
+    (params, grads), = model.parameters()
+    assert params.size == grads.size == 784 * 16 + 16 + 16 * 8 + 8 + 8 * 10 + 10
+    for dense in model.dense_layers:
+        for array in (dense.W, dense.b):
+            assert np.shares_memory(array, params) and not np.shares_memory(array, grads)
+        for array in (dense.dW, dense.db):
+            assert np.shares_memory(array, grads)
+    # a step on the flat arrays moves the layers' own weights
+    before = model.dense_layers[1].W.copy()
+    grads[:] = 1.0
+    RMSProp(model.parameters(), learning_rate=0.01).step()
+    assert np.all(model.dense_layers[1].W < before)
+
+
+def test_models_with_the_same_seed_start_equal_and_other_seeds_differ():
+    first, again, other = (Model(seed=s).parameters()[0][0] for s in (4, 4, 5))
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
 
 
 def test_predict_proba_gives_probability_rows_and_predict_their_argmax():
