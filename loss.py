@@ -24,7 +24,7 @@ class SoftmaxCrossEntropy:
         probs /= sum_exp[:, None]
         self.labels = labels
         rows = np.arange(len(labels))
-        return float(np.mean(np.log(sum_exp) - shifted[rows, labels]))
+        return float((np.log(sum_exp) - shifted[rows, labels]).sum()) / len(labels)
 
     def backward(self):
         """∂L/∂z = (p − y_onehot) / batch, written over the stored probabilities."""

@@ -15,24 +15,6 @@ import os
 import sys
 import time
 
-# One BLAS thread: for 64-image batches a second one gains little (0–22 % here), augmentation needs the
-# second core to distort the next chunk of images (tests/bench_augment.py), and a seed's result
-# then does not depend on how many cores the machine has.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import numpy as np  # after the setting above, which OpenBLAS reads as it loads
-
-from augment import distorted_batches
-from data import FILES, DataError, find_data_dir, load_mnist
-from loss import SoftmaxCrossEntropy
-from model import Model
-from optimizers import RMSProp
-from utils import Progress, accuracy, atomic_write
-
-
-class Diverged(Exception):
-    """The loss became NaN or infinite."""
-
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -63,6 +45,32 @@ def parse_args(argv=None):
     return args
 
 
+def blas_threads(augment):
+    """OpenBLAS threads for a run: two for plain training (a 64-image batch has too little work to
+    share among more), one with augmentation, whose distortion of the next chunk of images needs
+    the second core. docs/performance.md has the measurements."""
+    return 1 if augment else min(2, os.cpu_count() or 1)
+
+
+# OpenBLAS reads its thread count once, as NumPy loads, so it is set from the command line before
+# the imports below; a setting already in the environment wins.
+if __name__ == "__main__":
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(blas_threads(parse_args().augment)))
+
+import numpy as np  # only now: every import from here on loads NumPy and OpenBLAS
+
+from augment import distorted_batches
+from data import FILES, DataError, find_data_dir, load_mnist
+from loss import SoftmaxCrossEntropy
+from model import Model
+from optimizers import RMSProp
+from utils import Progress, accuracy, atomic_write
+
+
+class Diverged(Exception):
+    """The loss became NaN or infinite."""
+
+
 def shuffled_batches(images, labels, batch_size, rng):
     """Yield (x, y) minibatches of one shuffled pass; x is gathered into one reused buffer."""
     order = rng.permutation(len(images))
@@ -88,7 +96,7 @@ def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progres
             logits = model.forward(x)
             correct += np.count_nonzero(logits.argmax(axis=1) == y)
             batch_loss = loss.forward(logits, y)
-            if not np.isfinite(batch_loss):
+            if not math.isfinite(batch_loss):
                 raise Diverged(f"the loss became {batch_loss} at image {seen} of the epoch")
             total_loss += batch_loss * len(y)
             seen += len(y)

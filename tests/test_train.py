@@ -1,5 +1,6 @@
 """train.py end to end: it learns, it is reproducible, and it never loses or damages a model."""
 import functools
+import os
 
 import numpy as np
 import pytest
@@ -83,6 +84,11 @@ def test_nonsense_settings_are_refused_before_any_work(flags, complaint, capsys)
         train.main(flags)
     assert raised.value.code == 2
     assert complaint in capsys.readouterr().err
+
+
+def test_plain_training_gets_two_blas_threads_and_augmented_training_one():
+    assert train.blas_threads(augment=True) == 1  # the second core distorts the next images
+    assert train.blas_threads(augment=False) == min(2, os.cpu_count())
 
 
 def test_missing_data_with_no_network_is_one_clear_sentence(tmp_path, monkeypatch):
