@@ -1,0 +1,84 @@
+"""Where one training step's time goes: microseconds per step for each part of train.train_epoch.
+
+    NEUROSCRIBBLE_DATA=../shared/mnist python tests/bench_step.py [--epochs 2] [--threads 2]
+
+Runs the plain training loop's steps one part at a time (gather the batch, forward, accuracy,
+loss, backward, RMSProp) with a clock between the parts, for each OpenBLAS thread count given,
+each in its own subprocess (OpenBLAS reads the count as NumPy loads). The first epoch warms up
+and is not counted.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PARTS = ("gather", "forward", "accuracy", "loss", "backward", "RMSProp")
+
+
+def measure(epochs):
+    """Runs in the subprocess: mean microseconds per step for each part, and seconds per epoch."""
+    sys.path.insert(0, REPO_ROOT)
+    import numpy as np
+
+    from data import load_mnist
+    from loss import SoftmaxCrossEntropy
+    from model import Model
+    from optimizers import RMSProp
+    from train import shuffled_batches
+
+    mnist = load_mnist(download=False)
+    model, loss = Model(seed=0), SoftmaxCrossEntropy()
+    optimizer, rng = RMSProp(model.parameters()), np.random.default_rng(0)
+    totals, steps, started = dict.fromkeys(PARTS, 0.0), 0, 0.0
+    for epoch in range(epochs + 1):
+        if epoch == 1:
+            totals, steps, started = dict.fromkeys(PARTS, 0.0), 0, time.perf_counter()
+        batches = shuffled_batches(mnist.train_images, mnist.train_labels, 64, rng)
+        while True:
+            clock = [time.perf_counter()]
+            batch = next(batches, None)
+            if batch is None:
+                break
+            x, y = batch
+            clock.append(time.perf_counter())
+            logits = model.forward(x)
+            clock.append(time.perf_counter())
+            np.count_nonzero(logits.argmax(axis=1) == y)
+            clock.append(time.perf_counter())
+            loss.forward(logits, y)
+            clock.append(time.perf_counter())
+            model.backward(loss.backward())
+            clock.append(time.perf_counter())
+            optimizer.step()
+            clock.append(time.perf_counter())
+            for part, begin, end in zip(PARTS, clock, clock[1:]):
+                totals[part] += end - begin
+            steps += 1
+    return {"epoch_seconds": (time.perf_counter() - started) / epochs,
+            "microseconds": {part: total / steps * 1e6 for part, total in totals.items()}}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=2, help="timed epochs (default 2)")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="OpenBLAS thread counts (default 1 2)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return print(json.dumps(measure(args.epochs)))
+    print(f"{'BLAS threads':>12s} " + " ".join(f"{part:>9s}" for part in PARTS) + f" {'total µs':>9s} {'s/epoch':>8s}")
+    for threads in args.threads:
+        environment = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+        output = subprocess.run([sys.executable, __file__, "--child", "--epochs", str(args.epochs)],
+                                env=environment, check=True, capture_output=True, text=True).stdout
+        result = json.loads(output)
+        parts = result["microseconds"]
+        print(f"{threads:12d} " + " ".join(f"{parts[part]:9.1f}" for part in PARTS)
+              + f" {sum(parts.values()):9.1f} {result['epoch_seconds']:8.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
