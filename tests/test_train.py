@@ -1,12 +1,15 @@
 """train.py end to end: it learns, it is reproducible, and it never loses or damages a model."""
 import functools
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 import data
 import train
+from conftest import REPO_ROOT
 from model import Model
 
 
@@ -89,6 +92,22 @@ def test_nonsense_settings_are_refused_before_any_work(flags, complaint, capsys)
 def test_plain_training_gets_two_blas_threads_and_augmented_training_one():
     assert train.blas_threads(augment=True) == 1  # the second core distorts the next images
     assert train.blas_threads(augment=False) == min(2, os.cpu_count())
+
+
+@pytest.mark.parametrize("script", ["train.py", "draw.py", "visualize.py"])
+def test_every_script_explains_itself_with_help(script):
+    result = subprocess.run([sys.executable, script, "--help"], cwd=REPO_ROOT, capture_output=True, text=True,
+                            env=dict(os.environ, SDL_VIDEODRIVER="dummy"))
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage:") and "--help" in result.stdout
+
+
+def test_the_script_reads_its_command_line_before_numpy_loads():
+    # OpenBLAS takes its thread count as NumPy loads, so train.py must parse first (-X importtime lists imports).
+    result = subprocess.run([sys.executable, "-X", "importtime", "train.py", "--epochs", "0"], cwd=REPO_ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "--epochs must be at least 1" in result.stderr
+    assert "argparse" in result.stderr and "numpy" not in result.stderr
 
 
 def test_missing_data_with_no_network_is_one_clear_sentence(tmp_path, monkeypatch):
