@@ -36,3 +36,19 @@ def test_a_parameter_whose_gradient_is_always_zero_does_not_move():
     for _ in range(2000):
         optimizer.step()
     assert param[0] == 3.0
+
+
+def test_a_cache_decayed_into_denormals_still_gives_the_formula_s_step():
+    param, grad = np.zeros(1, np.float32), np.array([1e-3], np.float32)
+    optimizer = RMSProp([(param, grad)], learning_rate=0.01)
+    optimizer.step()
+    grad[:] = 0
+    for _ in range(700):  # 0.9**700 · 1e-7 is below float32's smallest normal number
+        optimizer.step()
+    cache = optimizer.caches[0][0]
+    assert 0 < cache < np.finfo(np.float32).tiny
+    before = param[0]
+    grad[:] = 2e-3
+    optimizer.step()
+    expected_cache = np.float32(0.9) * cache + np.float32(0.1) * np.float32(4e-6)
+    assert param[0] == pytest.approx(before - 0.01 * 2e-3 / (np.sqrt(expected_cache) + 1e-8), rel=1e-6)
