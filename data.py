@@ -49,17 +49,26 @@ def load_mnist(data_dir=None, download=True, mirrors=MIRRORS):
     Missing files are downloaded (when download is True); every file is verified before use.
     """
     folder = find_data_dir(data_dir)
-    arrays = []
-    for name, sha256 in FILES.items():
-        path = os.path.join(folder, name)
-        if not os.path.exists(path):
-            if not download:
-                raise DataError(f"{path} is missing; copy the four MNIST .gz files into {folder}.")
-            download_file(name, folder, mirrors)
-        is_images = "images" in name
-        parsed = parse_idx(read_verified(path, sha256), IMAGES_MAGIC if is_images else LABELS_MAGIC, name)
-        arrays.append(to_float(parsed) if is_images else parsed.astype(np.int64))
-    return MNIST(*arrays)  # verified content, so the counts are MNIST's own: 60,000 and 10,000
+    # verified content, so the counts are MNIST's own: 60,000 and 10,000
+    return MNIST(*(load_file(folder, name, download, mirrors) for name in FILES))
+
+
+def load_test_set(data_dir=None):
+    """Only the 10,000 test images and their labels, from files already on disk."""
+    folder = find_data_dir(data_dir)
+    return tuple(load_file(folder, name, download=False) for name in FILES if name.startswith("t10k"))
+
+
+def load_file(folder, name, download=True, mirrors=MIRRORS):
+    """One verified MNIST file from folder: float32 images (N, 784) in [0, 1] or int64 labels (N,)."""
+    path = os.path.join(folder, name)
+    if not os.path.exists(path):
+        if not download:
+            raise DataError(f"{path} is missing; copy the four MNIST .gz files into {folder}.")
+        download_file(name, folder, mirrors)
+    is_images = "images" in name
+    parsed = parse_idx(read_verified(path, FILES[name]), IMAGES_MAGIC if is_images else LABELS_MAGIC, name)
+    return to_float(parsed) if is_images else parsed.astype(np.int64)
 
 
 def to_float(images):

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import plots
-from data import DataError, load_mnist
+from data import DataError, load_test_set
 from model import Model, WeightsError
 from network_page import K_DEFAULT, open_in_browser, write_network_html
 from utils import atomic_write
@@ -60,8 +60,7 @@ def load_png(path):
 @functools.cache
 def test_set(data_dir):
     """The MNIST test images and labels, read once per folder."""
-    mnist = load_mnist(data_dir, download=False)
-    return mnist.test_images, mnist.test_labels
+    return load_test_set(data_dir)
 
 
 def chosen_input(args, default_sample=None):

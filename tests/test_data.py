@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import data
-from data import FILES, DataError, load_mnist, parse_idx
+from data import FILES, DataError, load_mnist, load_test_set, parse_idx
 
 
 def idx_bytes(array, magic):
@@ -60,6 +60,19 @@ def test_a_truncated_gzip_file_is_rejected_with_a_clear_message(tmp_path):
 def test_missing_files_without_download_say_where_to_put_them(tmp_path):
     with pytest.raises(DataError, match=f"copy the four MNIST .gz files into {tmp_path}"):
         load_mnist(tmp_path, download=False)
+
+
+def test_the_test_set_alone_needs_only_the_two_test_files(tmp_path, full_mnist):
+    source = os.environ["NEUROSCRIBBLE_DATA"]
+    for name in FILES:
+        if name.startswith("t10k"):
+            shutil.copy(os.path.join(source, name), tmp_path / name)
+    images, labels = load_test_set(tmp_path)
+    np.testing.assert_array_equal(images, full_mnist.test_images)
+    np.testing.assert_array_equal(labels, full_mnist.test_labels)
+    os.remove(tmp_path / "t10k-labels-idx1-ubyte.gz")
+    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte.gz is missing"):
+        load_test_set(tmp_path)
 
 
 def test_data_dir_argument_wins_over_environment_which_wins_over_default(monkeypatch):
