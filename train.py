@@ -45,17 +45,15 @@ def parse_args(argv=None):
     return args
 
 
-def blas_threads(augment):
-    """OpenBLAS threads for a run: two for plain training (a 64-image batch has too little work to
-    share among more), one with augmentation, whose distortion of the next chunk of images needs
-    the second core. docs/performance.md has the measurements."""
-    return 1 if augment else min(2, os.cpu_count() or 1)
-
-
-# OpenBLAS reads its thread count once, as NumPy loads, so it is set from the command line before
-# the imports below; a setting already in the environment wins.
+# One OpenBLAS thread for the matrix products. A 64-image batch is little work to share: on this
+# project's 2-core machine a second thread made a plain epoch 7–23 % faster while the machine was
+# quiet and 15–40 % slower whenever another tenant took part of the second core, and augmented
+# training needs that core for distorting the next images (docs/performance.md). OpenBLAS reads
+# the setting once, as NumPy loads, so it is made before the imports below; a value already in the
+# environment wins.
+BLAS_THREADS = 1
 if __name__ == "__main__":
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(blas_threads(parse_args().augment)))
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(BLAS_THREADS))
 
 import numpy as np  # only now: every import from here on loads NumPy and OpenBLAS
 

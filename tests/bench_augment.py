@@ -2,26 +2,20 @@
 
     NEUROSCRIBBLE_DATA=../shared/mnist python tests/bench_augment.py [--epochs 3]
 
-For each BLAS setting (OPENBLAS_NUM_THREADS=2, then 1) a subprocess loads MNIST and alternates
-plain and augmented epochs of train.train_epoch (784-128-64-10, batch 64, RMSProp), then times
-distorting one epoch's images alone. It prints the median seconds, the augmented/plain ratio and
-the peak memory (max RSS) before and after augmenting, then the ratio as train.py runs the two
-(each with the threads train.blas_threads chooses).
+With two OpenBLAS threads, then with the one train.py gives itself, a subprocess loads MNIST and
+alternates plain and augmented epochs of train.train_epoch (784-128-64-10, batch 64, RMSProp),
+then times distorting one epoch's images alone. It prints the median seconds, the augmented/plain ratio and the peak memory (max RSS)
+before and after augmenting.
 """
 import argparse
 import json
-import os
 import resource
 import statistics
 import subprocess
 import sys
 import time
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO_ROOT)
-from train import blas_threads  # noqa: E402
-
-BLAS_THREADS = (2, 1)
+from blas_setup import BLAS_THREADS, describe_openblas, environment, kernel_settings_note
 
 
 def peak_mib():
@@ -57,7 +51,7 @@ def measure(epochs):
         pass
     return {"plain": statistics.median(seconds[False][1:]), "augmented": statistics.median(seconds[True][1:]),
             "distorting alone": time.perf_counter() - started,
-            "peak_before": peak_before_augmenting, "peak_after": peak_mib()}
+            "peak_before": peak_before_augmenting, "peak_after": peak_mib(), "openblas": describe_openblas()}
 
 
 def main(argv=None):
@@ -70,18 +64,16 @@ def main(argv=None):
         return
     print(f"{'setting':24s} {'plain s':>8s} {'augmented s':>12s} {'ratio':>6s} {'distort-only s':>15s} "
           f"{'peak MiB before/after':>22s}")
-    results = {}
-    for threads in BLAS_THREADS:
-        environment = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+    for threads in (2, BLAS_THREADS):
         output = subprocess.run([sys.executable, __file__, "--child", "--epochs", str(args.epochs)],
-                                env=environment, check=True, capture_output=True, text=True).stdout
-        result = results[threads] = json.loads(output.splitlines()[-1])
+                                env=environment(threads), check=True, capture_output=True, text=True).stdout
+        result = json.loads(output.splitlines()[-1])
         print(f"{f'OPENBLAS_NUM_THREADS={threads}':24s} {result['plain']:8.3f} {result['augmented']:12.3f} "
               f"{result['augmented'] / result['plain']:6.2f} {result['distorting alone']:15.3f} "
               f"{result['peak_before']:10.0f} / {result['peak_after']:.0f}", flush=True)
-    plain, augmented = results[blas_threads(False)]["plain"], results[blas_threads(True)]["augmented"]
-    print(f"As train.py runs them (plain {blas_threads(False)} BLAS threads, augmented {blas_threads(True)}): "
-          f"augmented epoch {augmented / plain:.2f}× a plain one.")
+    print(f"The last row is how train.py runs both. Last row's BLAS: {result['openblas']}")
+    if kernel_settings_note():
+        print(kernel_settings_note())
 
 
 if __name__ == "__main__":

@@ -1,26 +1,28 @@
 """Where one training step's time goes: microseconds per step for each part of train.train_epoch.
 
-    NEUROSCRIBBLE_DATA=../shared/mnist python tests/bench_step.py [--epochs 2] [--threads 2]
+    NEUROSCRIBBLE_DATA=../shared/mnist python tests/bench_step.py [--epochs 2] [--threads 1 2]
+                                                                  [--kernels machine own]
 
 Runs the plain training loop's steps one part at a time (gather the batch, forward, accuracy,
-loss, backward, RMSProp) with a clock between the parts, for each OpenBLAS thread count given,
-each in its own subprocess (OpenBLAS reads the count as NumPy loads). The first epoch warms up
-and is not counted.
+loss, backward, RMSProp) with a clock between the parts, for each OpenBLAS thread count and
+kernel choice given, each in its own subprocess (OpenBLAS reads both as NumPy loads): "machine"
+keeps the kernels the environment sets (OPENBLAS_CORETYPE), "own" lets OpenBLAS choose them for
+this CPU. The first epoch warms up and is not counted.
 """
 import argparse
+import itertools
 import json
-import os
 import subprocess
 import sys
 import time
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from blas_setup import REPO_ROOT, describe_openblas, environment
+
 PARTS = ("gather", "forward", "accuracy", "loss", "backward", "RMSProp")
 
 
 def measure(epochs):
     """Runs in the subprocess: mean microseconds per step for each part, and seconds per epoch."""
-    sys.path.insert(0, REPO_ROOT)
     import numpy as np
 
     from data import load_mnist
@@ -53,7 +55,7 @@ def measure(epochs):
                 totals[part] += end - begin
             steps += 1
             before_gather = time.perf_counter()
-    return {"epoch_seconds": (time.perf_counter() - started) / epochs,
+    return {"epoch_seconds": (time.perf_counter() - started) / epochs, "openblas": describe_openblas(),
             "microseconds": {part: total / steps * 1e6 for part, total in totals.items()}}
 
 
@@ -61,20 +63,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=2, help="timed epochs (default 2)")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="OpenBLAS thread counts (default 1 2)")
+    parser.add_argument("--kernels", nargs="+", choices=["machine", "own"], default=["machine"],
+                        help="machine: the kernels the environment sets; own: OpenBLAS's choice (default machine)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return print(json.dumps(measure(args.epochs)))
-    print(f"{'BLAS threads':>12s} " + " ".join(f"{part:>9s}" for part in PARTS) + f" {'total µs':>9s} {'s/epoch':>8s}")
-    for threads in args.threads:
-        environment = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+    print(" ".join(f"{part:>9s}" for part in PARTS) + f" {'total µs':>9s} {'s/epoch':>8s}  setup")
+    for kernels, threads in itertools.product(args.kernels, args.threads):
         output = subprocess.run([sys.executable, __file__, "--child", "--epochs", str(args.epochs)],
-                                env=environment, check=True, capture_output=True, text=True).stdout
+                                env=environment(threads, own_kernel_choice=kernels == "own"),
+                                check=True, capture_output=True, text=True).stdout
         result = json.loads(output)
         parts = result["microseconds"]
-        print(f"{threads:12d} " + " ".join(f"{parts[part]:9.1f}" for part in PARTS)
-              + f" {sum(parts.values()):9.1f} {result['epoch_seconds']:8.3f}", flush=True)
-
+        print(" ".join(f"{parts[part]:9.1f}" for part in PARTS)
+              + f" {sum(parts.values()):9.1f} {result['epoch_seconds']:8.3f}  {result['openblas']}", flush=True)
 
 if __name__ == "__main__":
     main()

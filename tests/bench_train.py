@@ -4,13 +4,15 @@
 
 Five contenders train 784 → 128 → 64 → 10 with RMSProp (lr 0.001, decay 0.9, ε 1e-8), batch 64,
 on the same 60,000 images, each evaluated on the 10,000 test images after every epoch:
-  neuroscribble  train.train_epoch, the code path of `python train.py --no-augment` (two BLAS threads)
+  neuroscribble  train.train_epoch, the code path of `python train.py --no-augment`
   neuroscribble-aug  the same with distortion training, as `python train.py` runs by default
   naive-float64  the textbook loop: float64, a fresh array for every intermediate
   naive-float32  the same textbook loop in float32, to separate the dtype from the rest
   pytorch        torch.nn + torch.optim.RMSprop on the CPU (skipped when torch is not installed)
-Each runs in its own subprocess, so its peak memory (max RSS) is its own. It prints the median of
-the rounds, then the fastest run of ours and of PyTorch and the ratio within each round.
+Each runs in its own subprocess, so its peak memory (max RSS) is its own; the four NumPy ones run
+with the OpenBLAS threads train.py gives itself (one), so they differ only in their code. It prints
+the median of the rounds, then the fastest run of ours and of PyTorch and the ratio within each
+round, and the BLAS setup each ran with.
 """
 import argparse
 import functools
@@ -23,11 +25,8 @@ import time
 
 import numpy as np
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO_ROOT)
-
-from data import load_mnist  # noqa: E402
-from train import blas_threads  # noqa: E402
+from blas_setup import describe_openblas, environment, kernel_settings_note  # also puts the repository on sys.path
+from data import load_mnist
 
 BATCH_SIZE, LEARNING_RATE, DECAY, EPSILON, SEED = 64, 0.001, 0.9, 1e-8, 0
 
@@ -112,8 +111,13 @@ def worker(name, epochs, data_dir):
     for test_accuracy in CONTENDERS[name](mnist, epochs):
         epoch_seconds.append(time.perf_counter() - started - sum(epoch_seconds))
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if name == "pytorch":
+        import torch
+        blas = f"PyTorch's own: {torch.backends.cpu.get_cpu_capability()} kernels, {torch.get_num_threads()} threads"
+    else:
+        blas = describe_openblas()
     print(json.dumps({"name": name, "epoch_seconds": epoch_seconds, "total": sum(epoch_seconds),
-                      "peak_mib": peak_mib, "test_accuracy": float(test_accuracy)}))
+                      "peak_mib": peak_mib, "test_accuracy": float(test_accuracy), "blas": blas}))
 
 
 def main():
@@ -133,16 +137,15 @@ def main():
         print("PyTorch is not installed here: its row is skipped.")
         CONTENDERS.pop("pytorch")
     print(f"NumPy {np.__version__}; {os.cpu_count()} cores; {args.epochs} epochs, batch {BATCH_SIZE}")
+    if kernel_settings_note():
+        print(kernel_settings_note())
     runs = {name: [] for name in CONTENDERS}
     for _ in range(args.rounds):  # round-robin, so a slow spell of the shared machine hits everyone
         for name in CONTENDERS:
             command = [sys.executable, __file__, "--worker", name, "--epochs", str(args.epochs)]
             if args.data_dir:
                 command += ["--data-dir", args.data_dir]
-            # Ours get the OpenBLAS threads train.py chooses (see its top); the others keep their defaults.
-            env = None
-            if name.startswith("neuroscribble"):
-                env = dict(os.environ, OPENBLAS_NUM_THREADS=str(blas_threads(augment=name.endswith("-aug"))))
+            env = None if name == "pytorch" else environment()  # PyTorch does its own threading
             runs[name].append(json.loads(subprocess.run(command, check=True, capture_output=True, text=True,
                                                         env=env).stdout))
     results = {name: sorted(results, key=lambda r: r["total"])[len(results) // 2] for name, results in runs.items()}
@@ -153,10 +156,14 @@ def main():
     for name, r in results.items():
         print(f"{name:17s} {r['total'] / args.epochs:8.2f} {r['total']:8.1f} {r['peak_mib']:9.0f} "
               f"{r['test_accuracy']:9.2%} {r['total'] / ours:12.2f}")
+    setups = {}
+    for name, r in results.items():
+        setups.setdefault(r["blas"], []).append(name)
+    print("BLAS: " + "; ".join(f"{', '.join(names)}: {blas}" for blas, names in setups.items()))
     if "pytorch" in results:
         print(f"NeuroScribble takes {ours / results['pytorch']['total']:.2f}× PyTorch's time, medians (target ≤ 0.50).")
-        # The shared machine has slow spells that hit two-thread runs hardest; the fastest run of
-        # each is the code's own speed (as timeit advises), the per-round ratios show the spread.
+        # The shared machine has slow spells; the fastest run of each is the code's own speed (as
+        # timeit advises), the per-round ratios show the spread.
         fastest = {name: min(r["total"] for r in runs[name]) for name in ("neuroscribble", "pytorch")}
         per_round = [ours_run["total"] / torch_run["total"]
                      for ours_run, torch_run in zip(runs["neuroscribble"], runs["pytorch"])]
