@@ -15,6 +15,25 @@ import os
 import sys
 import time
 
+# One OpenBLAS thread for the matrix products. A 64-image batch is little work to share: on this
+# project's 2-core machine a second thread made a plain epoch 7–23 % faster while the machine was
+# quiet and 15–40 % slower whenever another tenant took part of the second core, and augmented
+# training needs that core for distorting the next images (docs/performance.md). OpenBLAS reads
+# the setting once, as NumPy loads, so it is made before the imports below; a value already in the
+# environment wins.
+BLAS_THREADS = 1
+if __name__ == "__main__":
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(BLAS_THREADS))
+
+import numpy as np  # only now: every import from here on loads NumPy and OpenBLAS
+
+from augment import distorted_batches
+from data import FILES, DataError, find_data_dir, load_mnist
+from loss import SoftmaxCrossEntropy
+from model import Model
+from optimizers import RMSProp
+from utils import Progress, accuracy, atomic_write
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -43,26 +62,6 @@ def parse_args(argv=None):
     if os.path.isdir(args.output) or not os.path.isdir(folder):
         parser.error(f"--output {args.output} must be a file in an existing folder")  # checked now, not after training
     return args
-
-
-# One OpenBLAS thread for the matrix products. A 64-image batch is little work to share: on this
-# project's 2-core machine a second thread made a plain epoch 7–23 % faster while the machine was
-# quiet and 15–40 % slower whenever another tenant took part of the second core, and augmented
-# training needs that core for distorting the next images (docs/performance.md). OpenBLAS reads
-# the setting once, as NumPy loads, so it is made before the imports below; a value already in the
-# environment wins.
-BLAS_THREADS = 1
-if __name__ == "__main__":
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(BLAS_THREADS))
-
-import numpy as np  # only now: every import from here on loads NumPy and OpenBLAS
-
-from augment import distorted_batches
-from data import FILES, DataError, find_data_dir, load_mnist
-from loss import SoftmaxCrossEntropy
-from model import Model
-from optimizers import RMSProp
-from utils import Progress, accuracy, atomic_write
 
 
 class Diverged(Exception):
