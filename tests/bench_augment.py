@@ -4,8 +4,8 @@
 
 With two OpenBLAS threads, then with the one train.py gives itself, a subprocess loads MNIST and
 alternates plain and augmented epochs of train.train_epoch (784-128-64-10, batch 64, RMSProp),
-then times distorting one epoch's images alone. It prints the median seconds, the augmented/plain ratio and the peak memory (max RSS)
-before and after augmenting.
+then times distorting one epoch's images alone. It prints the median seconds, the
+augmented/plain ratio and the peak memory (max RSS) before and after augmenting.
 """
 import argparse
 import json
@@ -71,9 +71,10 @@ def main(argv=None):
         print(f"{f'OPENBLAS_NUM_THREADS={threads}':24s} {result['plain']:8.3f} {result['augmented']:12.3f} "
               f"{result['augmented'] / result['plain']:6.2f} {result['distorting alone']:15.3f} "
               f"{result['peak_before']:10.0f} / {result['peak_after']:.0f}", flush=True)
-    print(f"The last row is how train.py runs both. Last row's BLAS: {result['openblas']}")
-    if kernel_settings_note():
-        print(kernel_settings_note())
+    print(f"The last row is how train.py runs both: {result['openblas']}.")
+    note = kernel_settings_note()
+    if note:
+        print(note)
 
 
 if __name__ == "__main__":

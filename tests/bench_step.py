@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from blas_setup import REPO_ROOT, describe_openblas, environment
+from blas_setup import describe_openblas, environment  # also puts the repository on sys.path
 
 PARTS = ("gather", "forward", "accuracy", "loss", "backward", "RMSProp")
 
@@ -78,6 +78,7 @@ def main():
         parts = result["microseconds"]
         print(" ".join(f"{parts[part]:9.1f}" for part in PARTS)
               + f" {sum(parts.values()):9.1f} {result['epoch_seconds']:8.3f}  {result['openblas']}", flush=True)
+
 
 if __name__ == "__main__":
     main()

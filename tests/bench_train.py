@@ -137,8 +137,9 @@ def main():
         print("PyTorch is not installed here: its row is skipped.")
         CONTENDERS.pop("pytorch")
     print(f"NumPy {np.__version__}; {os.cpu_count()} cores; {args.epochs} epochs, batch {BATCH_SIZE}")
-    if kernel_settings_note():
-        print(kernel_settings_note())
+    note = kernel_settings_note()
+    if note:
+        print(note)
     runs = {name: [] for name in CONTENDERS}
     for _ in range(args.rounds):  # round-robin, so a slow spell of the shared machine hits everyone
         for name in CONTENDERS:
