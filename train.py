@@ -17,7 +17,7 @@ import time
 
 # One OpenBLAS thread for the matrix products. A 64-image batch is little work to share: on this
 # project's 2-core machine a second thread made a plain epoch 7–23 % faster while the machine was
-# quiet and 15–40 % slower whenever another tenant took part of the second core, and augmented
+# quiet and 16–31 % slower whenever another tenant took part of the second core, and augmented
 # training needs that core for distorting the next images (docs/performance.md). OpenBLAS reads
 # the setting once, as NumPy loads, so it is made before the imports below; a value already in the
 # environment wins.
