@@ -185,6 +185,62 @@ def preprocess(canvas):
     return normalise(ndimage.gaussian_filter(image, BLUR_SIGMA)).astype(np.float32)
 
 
+# The path from strokes: each stroke is drawn straight at MNIST's scale with an MNIST-like pen, so
+# a small digit's loops stay open at any drawing size (the network page, network_page.py, runs the
+# same steps in its own script with these constants).
+SKELETON_BOX = 18.0                   # the strokes' centre lines span 18 px; the pen adds ~2 to MNIST's 20
+PEN_RADIUS = 1.0                      # full ink within PEN_RADIUS − PEN_SOFTNESS / 2 px of a stroke,
+PEN_SOFTNESS = 1.0                    # none beyond PEN_RADIUS + PEN_SOFTNESS / 2, a linear ramp between
+MIN_DRAWING_EXTENT = 8.0              # canvas pixels: a smaller scribble is too small to read
+
+
+def segment_distances(points, starts, ends):
+    """(P, 2) points, (S, 2) segment starts and ends -> (P,) distance from each point to the nearest segment."""
+    direction = ends - starts                                    # (S, 2)
+    length_squared = np.einsum("sk,sk->s", direction, direction)
+    offsets = points[:, None, :] - starts[None, :, :]            # (P, S, 2)
+    along = np.einsum("psk,sk->ps", offsets, direction) / np.maximum(length_squared, 1e-12)
+    nearest = starts + np.clip(along, 0, 1)[..., None] * direction  # (P, S, 2)
+    return np.sqrt(((points[:, None, :] - nearest) ** 2).sum(axis=2)).min(axis=1)
+
+
+PIXEL_CENTRES = np.stack(np.meshgrid(np.arange(MNIST_SIZE), np.arange(MNIST_SIZE)), axis=-1).reshape(-1, 2)
+"""(784, 2): the (x, y) = (column, row) of each pixel of the 28 × 28 image, row by row."""
+
+
+def rasterise(strokes):
+    """Strokes in 28 × 28 pixel units -> (28, 28) ink: clip((PEN_RADIUS − d) / PEN_SOFTNESS + ½, 0, 1),
+    d the distance from a pixel's centre to the nearest segment (a one-point stroke is a dot)."""
+    starts = np.concatenate([stroke[:-1] if len(stroke) > 1 else stroke for stroke in strokes])
+    ends = np.concatenate([stroke[1:] if len(stroke) > 1 else stroke for stroke in strokes])
+    distance = segment_distances(PIXEL_CENTRES.astype(np.float64), starts, ends)
+    return np.clip((PEN_RADIUS - distance) / PEN_SOFTNESS + 0.5, 0, 1).reshape(MNIST_SIZE, MNIST_SIZE)
+
+
+def digit_from_strokes(strokes):
+    """Strokes as the mouse gave them -> the (28, 28) float32 network input, or None if too small to read.
+
+    strokes: a list of (n, 2) arrays (or lists) of canvas pixel (x, y), x to the right, y down.
+    Steps: scale so the longer side of the strokes' bounding box spans SKELETON_BOX pixels, draw
+    them with the pen above, then draw them again moved so the ink's centre of mass lands on
+    MNIST_CENTER (14, 14): an exact sub-pixel move, no interpolation.
+    """
+    strokes = [np.asarray(stroke, np.float64).reshape(-1, 2) for stroke in strokes if len(stroke)]
+    if not strokes:
+        return None
+    points = np.concatenate(strokes)
+    low, high = points.min(axis=0), points.max(axis=0)
+    extent = (high - low).max()
+    if extent < MIN_DRAWING_EXTENT:
+        return None
+    scale = SKELETON_BOX / extent
+    middle = np.array(MNIST_CENTER[::-1])  # (x, y)
+    placed = [(stroke - (low + high) / 2) * scale + middle for stroke in strokes]
+    row, column = ndimage.center_of_mass(rasterise(placed))
+    offset = middle - (column, row)
+    return rasterise([stroke + offset for stroke in placed]).astype(np.float32)
+
+
 class App:
     """The window: the canvas on the left; the prediction, ten bars and the 28 × 28 input on the right."""
 
