@@ -11,11 +11,10 @@ import sys
 import numpy as np
 from scipy import ndimage
 
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-import pygame  # noqa: E402  (after the line above, which silences pygame's greeting)
+from data import MNIST_CENTER
+from model import Model, WeightsError
 
-from data import MNIST_CENTER  # noqa: E402
-from model import Model, WeightsError  # noqa: E402
+pygame = None  # loaded by App, only when a window is made: `import draw` stays free of a window library
 
 CANVAS_SIZE = 400
 # A 25 px pen: thin enough that a small drawing keeps its loops open (thinning cannot reopen a
@@ -249,6 +248,9 @@ class App:
     HINT = "drag: draw   Enter: predict   C: clear   Backspace: undo   L: live on/off   V: network   Esc: quit"
 
     def __init__(self, model):
+        global pygame
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # silences pygame's greeting
+        import pygame
         pygame.display.init()  # only the window and fonts: the app makes no sound
         pygame.font.init()
         self.screen = pygame.display.set_mode(self.SIZE)
@@ -265,7 +267,7 @@ class App:
         self.image, self.probabilities, self.message = image, probabilities, message
 
     def predict(self):
-        image = preprocess(self.canvas)
+        image = digit_from_strokes(self.strokes)
         if image is None:
             self.show_result(None, None, "draw a digit first")
         else:
@@ -321,14 +323,14 @@ class App:
 
     def show_network(self):
         """Write the interactive network graph for the current drawing and open it in a browser."""
-        import visualize  # only now: it brings in networkx and pyvis
+        import network_page  # only now: it brings in networkx and pyvis
         path = "network.html"
         try:
-            visualize.write_network_html(self.model, path, image=preprocess(self.canvas))
+            network_page.write_network_html(self.model, path, image=digit_from_strokes(self.strokes))
         except OSError as error:
             self.message = f"could not write {path}: {error.strerror or error}"
             return
-        opened = visualize.open_in_browser(path)
+        opened = network_page.open_in_browser(path)
         self.message = f"{'opened' if opened else 'wrote'} {path}{'' if opened else ': open it in a browser'}"
 
     def step(self):

@@ -7,7 +7,7 @@
     python visualize.py plots                # all five plots into docs/
 
 The graph is built in network_page.py and the plots in plots.py; this script picks the input
-and writes the files. draw.py's V key calls write_network_html and open_in_browser.
+and writes the files; draw.py's V key calls network_page directly.
 """
 import argparse
 import functools
@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import plots
+from draw import preprocess
 from data import DataError, load_test_set
 from model import Model, WeightsError
 from network_page import K_DEFAULT, open_in_browser, write_network_html
@@ -38,7 +39,6 @@ def load_png(path):
     Colour is averaged to grey and transparency laid on white; a mostly light picture (dark
     ink on paper) is inverted, since the network expects bright ink on a dark background.
     """
-    from draw import preprocess  # imported here: draw.py imports this module for its V key
     try:
         pixels = matplotlib.image.imread(path)
     except (OSError, ValueError, SyntaxError) as error:

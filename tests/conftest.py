@@ -5,8 +5,9 @@ import sys
 import numpy as np
 import pytest
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO_ROOT)
+from helpers import REPO_ROOT
+
+sys.path.insert(0, REPO_ROOT)  # the flat modules, and tools/ and bench/ as packages
 
 from data import MNIST, load_mnist, to_float  # noqa: E402
 
@@ -31,7 +32,7 @@ def full_mnist():
 @pytest.fixture(scope="session")
 def uji_handwriting_path():
     """The 220 real pen-written digits beside the repository (../shared); skipped where they are absent."""
-    from eval_handwriting import DEFAULT_HANDWRITING as path  # here, not at start-up: it loads draw.py
+    from tools.eval_handwriting import DEFAULT_HANDWRITING as path  # here, not at start-up: it loads draw.py
     if not os.path.exists(path):
         pytest.skip(f"{path} is not here; the real-handwriting check needs it (.ci/run requires it)")
     return path

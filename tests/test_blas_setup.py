@@ -1,7 +1,7 @@
 """The benchmarks' OpenBLAS environment and the description of it they print."""
 import threadpoolctl
 
-import blas_setup
+from bench import blas_setup
 import train  # loads NumPy, and with it OpenBLAS
 
 

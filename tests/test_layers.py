@@ -2,21 +2,8 @@
 import numpy as np
 import pytest
 
+from helpers import numerical_gradient
 from layers import Dense, ReLU, Softmax
-
-
-def numerical_gradient(f, x, step=1e-6):
-    """∂f/∂x by central differences, one element at a time."""
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        saved = x[index]
-        x[index] = saved + step
-        f_plus = f()
-        x[index] = saved - step
-        f_minus = f()
-        x[index] = saved
-        grad[index] = (f_plus - f_minus) / (2 * step)
-    return grad
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import numpy as np
 
 from layers import Softmax
 from loss import SoftmaxCrossEntropy
-from test_layers import numerical_gradient
+from helpers import numerical_gradient
 
 
 def test_cross_entropy_is_mean_negative_log_probability_of_the_true_class():

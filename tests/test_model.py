@@ -5,7 +5,7 @@ import pytest
 from loss import SoftmaxCrossEntropy
 from model import Model, WeightsError
 from optimizers import RMSProp
-from test_layers import numerical_gradient
+from helpers import numerical_gradient
 
 
 def test_whole_model_gradients_match_finite_differences():

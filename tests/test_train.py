@@ -10,7 +10,7 @@ import pytest
 
 import data
 import train
-from conftest import REPO_ROOT
+from helpers import REPO_ROOT
 from model import Model
 
 

@@ -10,7 +10,7 @@ import pytest
 import network_page
 import plots
 import visualize
-from headless_chromium import find_chromium, open_page
+from tools.headless_chromium import find_chromium, open_page
 from model import Model
 
 SIZES = (784, 128, 64, 10)

@@ -1,6 +1,6 @@
 """Draw docs/augment.png: one training digit of each class (left) and eight distortions of each.
 
-    python docs/augment_sheet.py
+    python tools/augment_sheet.py
 """
 import os
 import sys

@@ -1,6 +1,6 @@
 """Time a plain and an augmented training epoch side by side, and the peak memory of each.
 
-    NEUROSCRIBBLE_DATA=../shared/mnist python tests/bench_augment.py [--epochs 3]
+    NEUROSCRIBBLE_DATA=../shared/mnist python bench/bench_augment.py [--epochs 3]
 
 With two OpenBLAS threads, then with the one train.py gives itself, a subprocess loads MNIST and
 alternates plain and augmented epochs of train.train_epoch (784-128-64-10, batch 64, RMSProp),

@@ -1,6 +1,6 @@
 """Open the network page in headless Chromium (Debian's, driven by Playwright) with the network cut off.
 
-Shared by test_visualize.py and bench_network_page.py; Playwright is a test-only dependency.
+Shared by tests/test_visualize.py and bench/bench_network_page.py; Playwright is a test-only dependency.
 """
 import contextlib
 import pathlib

@@ -1,6 +1,6 @@
 """Benchmark the default training run against a tutorial-style NumPy loop and PyTorch, in one run.
 
-    NEUROSCRIBBLE_DATA=../shared/mnist python tests/bench_train.py [--epochs 15] [--rounds 3]
+    NEUROSCRIBBLE_DATA=../shared/mnist python bench/bench_train.py [--epochs 15] [--rounds 3]
 
 Five contenders train 784 → 128 → 64 → 10 with RMSProp (lr 0.001, decay 0.9, ε 1e-8), batch 64,
 on the same 60,000 images, each evaluated on the 10,000 test images after every epoch:

@@ -1,7 +1,7 @@
 """Latency of one live prediction: draw.preprocess plus model.predict_proba on one drawing.
 
-    python tests/bench_draw.py                    # the 220 UJI digits at three drawing sizes
-    python tests/bench_draw.py --repeats 3
+    python bench/bench_draw.py                    # the 220 UJI digits at three drawing sizes
+    python bench/bench_draw.py --repeats 3
 
 The budget is 3 ms median, so live prediction fits well inside a 60 fps frame (16.7 ms).
 """
@@ -12,7 +12,8 @@ import time
 
 import numpy as np
 
-from eval_handwriting import DEFAULT_HANDWRITING, REPO_ROOT, fit_to_canvas, load_handwriting  # puts the repo on sys.path
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository's modules
+from tools.eval_handwriting import DEFAULT_HANDWRITING, REPO_ROOT, fit_to_canvas, load_handwriting  # noqa: E402
 from draw import preprocess, render_strokes  # noqa: E402
 from model import Model  # noqa: E402
 

@@ -1,6 +1,6 @@
 """Where one training step's time goes: microseconds per step for each part of train.train_epoch.
 
-    NEUROSCRIBBLE_DATA=../shared/mnist python tests/bench_step.py [--epochs 2] [--threads 1 2]
+    NEUROSCRIBBLE_DATA=../shared/mnist python bench/bench_step.py [--epochs 2] [--threads 1 2]
                                                                   [--kernels machine own]
 
 Runs the plain training loop's steps one part at a time (gather the batch, forward, accuracy,

@@ -1,7 +1,7 @@
 """Time network.html in headless Chromium: the first frame, and each redraw while zooming.
 
-    python tests/bench_network_page.py                      # print the figures
-    python tests/bench_network_page.py --screenshots docs   # ... and save the README's screenshots
+    python bench/bench_network_page.py                      # print the figures
+    python bench/bench_network_page.py --screenshots docs   # ... and save the README's screenshots
 
 Two pages are written from weights.npz with the default K: the structure alone, and lit by
 test image 0 (MNIST from --data-dir, else $NEUROSCRIBBLE_DATA). Needs Playwright and Debian's
@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 import network_page  # noqa: E402
 import visualize  # noqa: E402
-from headless_chromium import VIEWPORT, open_page  # noqa: E402
+from tools.headless_chromium import VIEWPORT, open_page  # noqa: E402
 from model import Model  # noqa: E402
 
 # Per frame: the drawing itself (vis-network's beforeDrawing -> afterDrawing events), and the

@@ -2,8 +2,8 @@
 # docs/draw.png: the real draw.py window on a virtual X display (Xvfb), a pen-written UJI digit
 # replayed into it as mouse drags (xdotool), captured with imagemagick and cropped to the window.
 #
-#     bash docs/draw_screenshot.sh                  # UJI digit 157, a 7, as in docs/drawing.md
-#     PYTHON=/work/venv/bin/python bash docs/draw_screenshot.sh 42
+#     bash tools/draw_screenshot.sh                  # UJI digit 157, a 7, as in docs/drawing.md
+#     PYTHON=/work/venv/bin/python bash tools/draw_screenshot.sh 42
 #
 # Needs Xvfb, xdotool, imagemagick and ../shared/handwriting/uji_digits.json beside the repository.
 set -euo pipefail
@@ -36,12 +36,12 @@ done
 [ -n "$window" ] || { echo "draw.py opened no window in 20 s" >&2; exit 1; }
 sleep 1  # let the first frame draw
 
-# The digit's strokes, fitted to the canvas as tests/eval_handwriting.py draws them, as one
+# The digit's strokes, fitted to the canvas as tools/eval_handwriting.py draws them, as one
 # xdotool script: per stroke, move to its start, press, move through its points, release.
 "$python" - "$digit_index" "$window" >"$work/strokes.xdo" <<'EOF'
 import json, sys
-sys.path.insert(0, "tests")
-from eval_handwriting import DEFAULT_HANDWRITING, fit_to_canvas
+sys.path.insert(0, ".")
+from tools.eval_handwriting import DEFAULT_HANDWRITING, fit_to_canvas
 index, window = int(sys.argv[1]), sys.argv[2]
 with open(DEFAULT_HANDWRITING, encoding="utf-8") as stream:
     entry = json.load(stream)[index]

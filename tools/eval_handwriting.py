@@ -1,9 +1,9 @@
 """How well the app reads real pen-written digits: the 220 UJI digits (11 writers, not MNIST),
 drawn with the app's own brush, run through draw.preprocess and the model.
 
-    python tests/eval_handwriting.py                        # weights.npz
-    python tests/eval_handwriting.py --weights other.npz
-    python tests/eval_handwriting.py --height-fraction 0.3  # small drawings
+    python tools/eval_handwriting.py                        # weights.npz
+    python tools/eval_handwriting.py --weights other.npz
+    python tools/eval_handwriting.py --height-fraction 0.3  # small drawings
 
 Or from Python, e.g. to choose between trained models: handwriting_accuracy(model, path).
 """
