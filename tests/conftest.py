@@ -32,7 +32,7 @@ def full_mnist():
 @pytest.fixture(scope="session")
 def uji_handwriting_path():
     """The 220 real pen-written digits beside the repository (../shared); skipped where they are absent."""
-    from tools.eval_handwriting import DEFAULT_HANDWRITING as path  # here, not at start-up: it loads draw.py
+    from tools.eval_handwriting import UJI_HANDWRITING as path  # here, not at start-up: it loads draw.py
     if not os.path.exists(path):
         pytest.skip(f"{path} is not here; the real-handwriting check needs it (.ci/run requires it)")
     return path

@@ -1,9 +1,11 @@
-"""How well the app reads real pen-written digits: the 220 UJI digits (11 writers, not MNIST),
-drawn with the app's own brush, run through draw.preprocess and the model.
+"""How well the app reads real pen-written digits: each drawing's strokes are placed on the app's
+canvas as a person would draw them, turned into the network's input by draw.digit_from_strokes
+(the app's own path) and read by the model; accuracy per writer, per digit, and the confusions.
 
-    python tools/eval_handwriting.py                        # weights.npz
+    python tools/eval_handwriting.py                                   # the dev set (30 writers), weights.npz
+    python tools/eval_handwriting.py --handwriting ../shared/handwriting/uji_digits.json
+    python tools/eval_handwriting.py --data-dir ../shared/mnist        # MNIST test accuracy too
     python tools/eval_handwriting.py --weights other.npz
-    python tools/eval_handwriting.py --height-fraction 0.3  # small drawings
 
 Or from Python, e.g. to choose between trained models: handwriting_accuracy(model, path).
 """
@@ -18,15 +20,20 @@ import numpy as np
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)  # run as a script from anywhere: import the repository's modules
 
-from draw import CANVAS_SIZE, preprocess, render_strokes  # noqa: E402
+from data import DataError, load_test_set  # noqa: E402
+from draw import CANVAS_SIZE, digit_from_strokes  # noqa: E402
 from model import Model, WeightsError  # noqa: E402
 from utils import accuracy  # noqa: E402
 
-DEFAULT_HANDWRITING = os.path.join(REPO_ROOT, "..", "shared", "handwriting", "uji_digits.json")
+HANDWRITING_DIR = os.path.join(REPO_ROOT, "..", "shared", "handwriting")
+DEV_HANDWRITING = os.path.join(HANDWRITING_DIR, "pendigits_train_digits.json")  # 7,494 digits, 30 writers
+UJI_HANDWRITING = os.path.join(HANDWRITING_DIR, "uji_digits.json")  # 220 digits, 11 writers: a second check
+DEFAULT_HANDWRITING = DEV_HANDWRITING
 HEIGHT_FRACTION = 0.7  # each digit is drawn 70 % of the canvas tall, as a person would
-# The brush is the app's own (draw.BRUSH_RADIUS 12: a 25 px pen on the 400 px canvas).
+NOTHING = -1  # the "prediction" for a drawing digit_from_strokes finds nothing to read in
 
-Result = collections.namedtuple("Result", "accuracy per_digit confusions predictions labels")
+Handwriting = collections.namedtuple("Handwriting", "strokes labels writers")
+Result = collections.namedtuple("Result", "accuracy per_digit per_writer confusions predictions labels writers")
 
 
 class HandwritingError(Exception):
@@ -34,42 +41,79 @@ class HandwritingError(Exception):
 
 
 def load_handwriting(path):
-    """The JSON list of {"label", "writer", "strokes"} entries described in its README."""
+    """The JSON list of {"label", "writer", "strokes"} entries described in its README, as a
+    Handwriting(strokes: list of stroke lists, labels: (N,) int array, writers: (N,) str array)."""
     try:
         with open(path, encoding="utf-8") as stream:
             digits = json.load(stream)
-        return [(entry["strokes"], int(entry["label"])) for entry in digits]
+        return Handwriting([entry["strokes"] for entry in digits], np.array([int(entry["label"]) for entry in digits]),
+                           np.array([str(entry["writer"]) for entry in digits]))
     except FileNotFoundError:
-        raise HandwritingError(f"{path} does not exist; pass --handwriting PATH to uji_digits.json.") from None
+        raise HandwritingError(f"{path} does not exist; pass --handwriting PATH to a digits JSON file.") from None
     except (ValueError, KeyError, TypeError) as error:
-        raise HandwritingError(f"{path} is not a list of digits with labels and strokes ({error}).") from None
+        raise HandwritingError(f"{path} is not a list of digits with labels, writers and strokes ({error}).") from None
 
 
 def fit_to_canvas(strokes, size=CANVAS_SIZE, height_fraction=HEIGHT_FRACTION):
     """Scale and move a trajectory (tablet units, y down) so it is height_fraction · size tall,
-    no wider than 90 % of the canvas, and centred on it; returns strokes of (x, y) canvas points."""
-    points = np.concatenate([np.asarray(stroke, dtype=float) for stroke in strokes])
+    no wider than 90 % of the canvas, and centred on it; returns strokes of (n, 2) canvas points."""
+    strokes = [np.asarray(stroke, dtype=float).reshape(-1, 2) for stroke in strokes]
+    points = np.concatenate(strokes)
     low, high = points.min(axis=0), points.max(axis=0)
     width, height = np.maximum(high - low, 1)
     scale = min(height_fraction * size / height, 0.9 * size / width)
     middle = (low + high) / 2
-    return [[tuple((np.asarray(point) - middle) * scale + size / 2) for point in stroke] for stroke in strokes]
+    return [(stroke - middle) * scale + size / 2 for stroke in strokes]
+
+
+def drawn_inputs(handwriting, height_fraction=HEIGHT_FRACTION):
+    """The network's inputs (N, 784) for every drawing, as the app makes them, and a (N,) mask of
+    the drawings digit_from_strokes found something to read in (the rest are zeros)."""
+    images = [digit_from_strokes(fit_to_canvas(strokes, height_fraction=height_fraction))
+              for strokes in handwriting.strokes]
+    readable = np.array([image is not None for image in images])
+    inputs = np.zeros((len(images), 784), np.float32)
+    inputs[readable] = [image.ravel() for image in images if image is not None]
+    return inputs, readable
+
+
+def score(predictions, labels, writers):
+    """Result: accuracy overall, per_digit {digit: accuracy}, per_writer {writer: accuracy},
+    confusions {(true, predicted): count} most frequent first, and the arrays scored."""
+    per_digit = {int(digit): accuracy(predictions[labels == digit], digit) for digit in np.unique(labels)}
+    per_writer = {writer: accuracy(predictions[writers == writer], labels[writers == writer])
+                  for writer in np.unique(writers)}
+    wrong = collections.Counter((int(true), int(guess)) for true, guess in zip(labels, predictions) if true != guess)
+    return Result(accuracy(predictions, labels), per_digit, per_writer, dict(wrong.most_common()),
+                  predictions, labels, writers)
 
 
 def handwriting_accuracy(model, path=DEFAULT_HANDWRITING, height_fraction=HEIGHT_FRACTION):
-    """Draw every digit in `path` on the app's canvas, height_fraction of it tall; preprocess, predict.
+    """Draw every digit in `path` height_fraction of the canvas tall, read it as the app does, score it."""
+    handwriting = load_handwriting(path)
+    inputs, readable = drawn_inputs(handwriting, height_fraction)
+    predictions = np.where(readable, model.predict(inputs), NOTHING)
+    return score(predictions, handwriting.labels, handwriting.writers)
 
-    Returns Result(accuracy, per_digit {digit: accuracy}, confusions {(true, predicted): count}
-    most frequent first, predictions, labels).
-    """
-    digits = load_handwriting(path)
-    images = np.array([preprocess(render_strokes(fit_to_canvas(strokes, height_fraction=height_fraction)))
-                       for strokes, _ in digits])
-    labels = np.array([label for _, label in digits])
-    predictions = model.predict(images.reshape(len(images), -1))
-    per_digit = {digit: accuracy(predictions[labels == digit], digit) for digit in np.unique(labels)}
-    wrong = collections.Counter((int(true), int(guess)) for true, guess in zip(labels, predictions) if true != guess)
-    return Result(accuracy(predictions, labels), per_digit, dict(wrong.most_common()), predictions, labels)
+
+def format_result(result):
+    """The report as lines: overall, per digit, confusions, per writer (mean, worst, then a table)."""
+    per_writer = result.per_writer
+    worst = min(per_writer, key=per_writer.get)
+    cells = [f"{writer.rsplit('/', 1)[-1]:>4s} {value:6.1%}" for writer, value in per_writer.items()]
+    table = ["  " + "   ".join(cells[start:start + 6]) for start in range(0, len(cells), 6)]
+    return [f"{len(result.labels)} handwritten digits: accuracy {result.accuracy:.1%}",
+            "per digit: " + "  ".join(f"{digit}: {value:.0%}" for digit, value in result.per_digit.items()),
+            "confusions (true -> predicted: count): " +
+            (", ".join(f"{true}->{guess}: {count}" for (true, guess), count in result.confusions.items()) or "none"),
+            f"per writer ({len(per_writer)}): mean {np.mean(list(per_writer.values())):.1%}, "
+            f"worst {worst} {per_writer[worst]:.1%}", *table]
+
+
+def mnist_accuracy(model, data_dir):
+    """Accuracy on MNIST's 10,000 test images in data_dir."""
+    images, labels = load_test_set(data_dir)
+    return accuracy(model.predict(images), labels)
 
 
 def parse_args(argv=None):
@@ -77,9 +121,13 @@ def parse_args(argv=None):
     parser.add_argument("--weights", default=os.path.join(REPO_ROOT, "weights.npz"),
                         help="the trained model to measure (default weights.npz in the repository)")
     parser.add_argument("--handwriting", default=DEFAULT_HANDWRITING,
-                        help="the UJI digits JSON (default ../shared/handwriting/uji_digits.json beside the repository)")
+                        help="the digits JSON (default: the dev set, ../shared/handwriting/pendigits_train_digits.json "
+                             "beside the repository; uji_digits.json there is the second check)")
     parser.add_argument("--height-fraction", type=float, default=HEIGHT_FRACTION,
                         help=f"how tall each digit is drawn, as a fraction of the canvas (default {HEIGHT_FRACTION})")
+    parser.add_argument("--data-dir", default=os.environ.get("NEUROSCRIBBLE_DATA"),
+                        help="folder with MNIST's test files: report MNIST test accuracy too "
+                             "(default $NEUROSCRIBBLE_DATA; none: skipped)")
     args = parser.parse_args(argv)
     if not 0 < args.height_fraction <= 1:
         parser.error("--height-fraction must be in (0, 1]")
@@ -89,13 +137,14 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     try:
-        result = handwriting_accuracy(Model.load(args.weights), args.handwriting, args.height_fraction)
-    except (WeightsError, HandwritingError) as error:
+        model = Model.load(args.weights)
+        result = handwriting_accuracy(model, args.handwriting, args.height_fraction)
+        mnist = mnist_accuracy(model, args.data_dir) if args.data_dir else None
+    except (WeightsError, HandwritingError, DataError) as error:
         sys.exit(f"error: {error}")
-    print(f"{len(result.labels)} handwritten digits: accuracy {result.accuracy:.1%}")
-    print("per digit: " + "  ".join(f"{digit}: {value:.0%}" for digit, value in result.per_digit.items()))
-    print("confusions (true -> predicted: count): " +
-          (", ".join(f"{true}->{guess}: {count}" for (true, guess), count in result.confusions.items()) or "none"))
+    print("\n".join(format_result(result)))
+    if mnist is not None:
+        print(f"MNIST test: {mnist:.2%}")
     return 0
 
 
