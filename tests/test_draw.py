@@ -166,6 +166,59 @@ def test_mnist_digits_enlarged_onto_the_canvas_keep_97_percent_accuracy(full_mni
     assert np.mean(model.predict(np.array(inputs)) == full_mnist.test_labels[chosen]) >= 0.97
 
 
+# --- the path from strokes (digit_from_strokes) and reading a drawing (read_digit) --------------
+
+def circle(centre_x, centre_y, radius, points=40):
+    angles = np.linspace(0, 2 * np.pi, points)
+    return list(zip(centre_x + radius * np.cos(angles), centre_y + radius * np.sin(angles)))
+
+
+def test_rasterise_gives_each_pixel_the_pen_profile_of_its_distance_to_the_nearest_segment():
+    rng = np.random.default_rng(0)
+    strokes = [rng.uniform(3, 25, (6, 2)), rng.uniform(3, 25, (1, 2)), rng.uniform(3, 25, (3, 2))]
+    segments = [(stroke[i], stroke[min(i + 1, len(stroke) - 1)]) for stroke in strokes for i in range(max(len(stroke) - 1, 1))]
+    expected = np.zeros((28, 28))
+    for row, column in np.ndindex(28, 28):  # the textbook formula, one pixel and one segment at a time
+        point = np.array([column, row], float)
+        distances = []
+        for a, b in segments:
+            t = np.clip(np.dot(point - a, b - a) / max(np.dot(b - a, b - a), 1e-12), 0, 1)
+            distances.append(np.linalg.norm(point - (a + t * (b - a))))
+        expected[row, column] = np.clip((draw.PEN_RADIUS - min(distances)) / draw.PEN_SOFTNESS + 0.5, 0, 1)
+    np.testing.assert_allclose(draw.rasterise(strokes), expected, atol=1e-12)
+
+
+def test_a_small_8_drawn_through_digit_from_strokes_keeps_both_holes_open():
+    eight = [circle(200, 180, 12) + circle(200, 205, 13)]  # a 55 px tall 8 drawn in one stroke
+    image = draw.digit_from_strokes(eight)
+    _, regions = ndimage.label(image < 0.5)  # background regions: the outside and each hole
+    assert regions == 3
+
+
+@pytest.mark.parametrize("strokes", [[[(200, 200)]], [[(200, 200), (201, 201)]], [[(190, 190), (205, 200), (195, 208)]]],
+                         ids=["a dot", "a two-pixel tick", "a 15-pixel scribble"])
+def test_a_dot_or_a_tiny_scribble_gives_nothing_to_read(strokes, committed_weights_path):
+    assert draw.digit_from_strokes(strokes) is None
+    assert draw.read_digit(Model.load(committed_weights_path), strokes) is None
+
+
+def test_read_digit_averages_the_drawing_and_its_leaned_back_copies(committed_weights_path):
+    model, strokes = Model.load(committed_weights_path), fit_to_canvas(TWO)
+    reading = draw.read_digit(model, strokes)
+    copies = [draw.digit_from_strokes(strokes)] + [draw.digit_from_strokes(draw.transformed(strokes, matrix))
+                                                   for matrix in draw.LEANED_BACK]
+    np.testing.assert_array_equal(reading.image, copies[0])
+    expected = np.mean([model.predict_proba(copy.reshape(1, -1))[0] for copy in copies], axis=0)
+    np.testing.assert_allclose(reading.probabilities, expected, rtol=1e-4, atol=1e-7)
+    assert reading.digit == 2 and reading.sure and reading.runner_up == np.argsort(expected)[-2]
+
+
+def test_leaning_back_shears_the_top_of_a_drawing_left_and_its_bottom_right():
+    shear = draw.LEANED_BACK[0]
+    top, bottom = draw.transformed([[(100, 100), (100, 200)]], shear)[0]
+    np.testing.assert_allclose(top, (87.5, 100)) and np.testing.assert_allclose(bottom, (112.5, 200))
+
+
 # --- real handwriting (tools/eval_handwriting.py) -------------------------------------------------
 
 def test_real_pen_written_digits_are_read_at_least_90_percent_right(committed_weights_path, uji_handwriting_path):
@@ -175,7 +228,7 @@ def test_real_pen_written_digits_are_read_at_least_90_percent_right(committed_we
 
 def test_handwriting_results_count_per_digit_and_confusions(tmp_path, committed_weights_path):
     model = Model.load(committed_weights_path)
-    guess = int(model.predict(draw.preprocess(draw.render_strokes(fit_to_canvas(TWO))).reshape(1, -1))[0])
+    guess = int(model.predict(draw.digit_from_strokes(fit_to_canvas(TWO)).reshape(1, -1))[0])
     other = (guess + 1) % 10
     path = tmp_path / "digits.json"
     path.write_text(json.dumps([{"label": guess, "writer": "t", "strokes": TWO},
@@ -184,12 +237,13 @@ def test_handwriting_results_count_per_digit_and_confusions(tmp_path, committed_
     assert result.accuracy == 0.5
     assert result.per_digit == {min(guess, other): float(guess < other), max(guess, other): float(guess > other)}
     assert result.confusions == {(other, guess): 1}
+    assert result.per_writer == {"t": 0.5}
 
 
 def test_a_malformed_handwriting_file_is_rejected_with_a_clear_message(tmp_path):
     path = tmp_path / "digits.json"
     path.write_text('[{"label": 3}]')
-    with pytest.raises(HandwritingError, match="not a list of digits with labels and strokes"):
+    with pytest.raises(HandwritingError, match="not a list of digits with labels, writers and strokes"):
         handwriting_accuracy(Model(), str(path))
 
 
@@ -200,6 +254,17 @@ def test_the_evaluation_script_prints_accuracy_per_digit_and_confusions(tmp_path
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("1 handwritten digits: accuracy ")
     assert lines[1].startswith("per digit: 2: ") and lines[2].startswith("confusions (true -> predicted: count): ")
+    assert lines[3].startswith("per writer (1): mean ") and lines[4].split()[0] == "t"
+
+
+def test_the_evaluation_script_reports_mnist_test_accuracy_when_given_the_data(tmp_path, capsys, committed_weights_path,
+                                                                               full_mnist):
+    path = tmp_path / "digits.json"
+    path.write_text(json.dumps([{"label": 2, "writer": "t", "strokes": TWO}]))
+    eval_handwriting.main(["--weights", committed_weights_path, "--handwriting", str(path),
+                           "--data-dir", os.environ["NEUROSCRIBBLE_DATA"]])
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("MNIST test: ") and float(last.split()[-1].rstrip("%")) > 98
 
 
 def test_the_evaluation_script_names_a_missing_handwriting_file():
@@ -245,12 +310,28 @@ def test_enter_predicts_the_drawing_and_the_bars_show_its_probabilities(app):
     assert app.probabilities is None and app.message == "press Enter to predict"
     press(pygame.K_RETURN)
     app.step()
-    expected = app.model.predict_proba(draw.digit_from_strokes(app.strokes).reshape(1, -1))[0]
+    expected = draw.read_digit(app.model, app.strokes).probabilities
     assert np.allclose(app.probabilities, expected) and expected.argmax() == 1
     top = app.BAR_TOP + app.BAR_HEIGHT + 10  # the middle of digit 1's bar, then digit 5's
     bar_end = app.PANEL_X + 25 + round(expected[1] * app.BAR_LENGTH)
     assert app.screen.get_at((bar_end - 3, top))[:3] == (90, 200, 120)
     assert app.screen.get_at((app.PANEL_X + 40, top + 4 * app.BAR_HEIGHT))[:3] == (30, 30, 38)
+
+
+def test_an_unsure_reading_says_not_sure_and_names_the_best_two_in_amber(app, monkeypatch):
+    monkeypatch.setattr(draw, "SURE_PROBABILITY", 1.01)  # no reading is that sure
+    drag(ONE)
+    app.step()
+    reading = draw.read_digit(app.model, app.strokes)
+    assert app.message == f"not sure: {reading.digit} or {reading.runner_up}?" and not app.sure
+    assert (240, 180, 60) in {tuple(app.screen.get_at((x, y))[:3]) for x in range(app.PANEL_X, app.PANEL_X + 100)
+                              for y in range(20, 120)}
+
+
+def test_a_sure_reading_shows_no_message_and_the_answer_in_white(app):
+    drag(ONE)
+    app.step()
+    assert app.sure and app.message == ""
 
 
 def test_live_prediction_updates_while_the_stroke_is_still_being_drawn(app):
