@@ -20,43 +20,34 @@ CENTRE = MNIST_CENTER[0]  # rotate and scale about (14, 14), where MNIST puts th
 MAX_ROTATION = np.radians(10)
 MAX_SCALE_CHANGE = 0.10
 MAX_SHEAR = 0.30  # x moves by up to 0.3·y: people slant their digits more than MNIST's writers
-MAX_ASPECT_CHANGE = 0.0  # width scaled by up to this factor either way (1 + m or 1 / (1 + m)), height kept
-MAX_BEND = 0.0  # pixels: x moves by b·((y − 14)/10)² and y by b'·((x − 14)/10)², |b|, |b'| ≤ MAX_BEND
 MAX_SHIFT = 1.0  # pixels along each axis: small, so the centre of mass stays near (14, 14)
 ELASTIC_SIGMA = 4.0  # pixels, Simard et al. (2003)
 ELASTIC_ALPHA = 17.0  # half of Simard's 34: the full strength cost 0.36 points of test accuracy here
 STROKE_CHANGE_PROBABILITY = 0.2  # a tenth of the digits get wider strokes, a tenth narrower
-DISTORTED_FRACTION = 1.0  # of each epoch's images; the rest are trained on as they are
 FIELD_BANK_SIZE = 2048
 BLOCK_SIZE = 256  # images distorted together: big enough for NumPy, small enough for the cache
 CHUNK_SIZE = 2048  # images distorted per background job in distorted_batches
 
 
-def distort(images, rng, fraction=None):
-    """Copies of images (N, 784) float32 in [0, 1], a random `fraction` of them freshly distorted
-    (default DISTORTED_FRACTION), the rest unchanged: same shape, dtype and range.
+def distort(images, rng):
+    """Freshly distorted copies of images (N, 784) float32 in [0, 1]: same shape, dtype and range.
 
-    Each distorted digit first gets, at random, wider or narrower strokes; then output pixel p
-    reads it at
-        q = c + A (p − c) + t + Δ(p),   A = R(θ) · [[1, k], [0, 1]] · diag(1/w, 1) / s,
-    with c = (14, 14), rotation θ, shear k, width factor w, scale s and shift t random within the
-    ranges above, and Δ an elastic displacement field. The value at q is interpolated bilinearly
-    from the four pixels around it; points outside the image read 0.
+    Each digit first gets, at random, wider or narrower strokes; then output pixel p reads it at
+        q = c + A (p − c) + t + Δ(p),   A = R(θ) · [[1, k], [0, 1]] / s,
+    with c = (14, 14), rotation θ, shear k, scale s and shift t uniform within the ranges above,
+    and Δ an elastic displacement field. The value at q is interpolated bilinearly from the four
+    pixels around it; points outside the image read 0.
     """
-    fraction = DISTORTED_FRACTION if fraction is None else fraction
-    chosen = np.flatnonzero(rng.random(len(images)) < fraction)
     half = STROKE_CHANGE_PROBABILITY / 2
-    change = rng.choice([-1, 0, 1], size=len(chosen), p=[half, 1 - 2 * half, half])
-    digits = change_stroke_widths(images[chosen].reshape(-1, SIDE, SIDE), change)
-    distorted = images.copy()
-    warped = np.empty((len(chosen), SIDE * SIDE), np.float32)
-    work = Workspace(min(BLOCK_SIZE, len(chosen)))
-    for start in range(0, len(chosen), BLOCK_SIZE):
+    change = rng.choice([-1, 0, 1], size=len(images), p=[half, 1 - 2 * half, half])
+    digits = change_stroke_widths(images.reshape(-1, SIDE, SIDE), change)
+    distorted = np.empty_like(images)
+    work = Workspace(min(BLOCK_SIZE, len(images)))
+    for start in range(0, len(images), BLOCK_SIZE):
         block = slice(start, start + BLOCK_SIZE)
         count = work.load(digits[block])
         points = sampling_points(count, rng, out=work.points[:count])
-        sample_bilinear(work, points, out=warped[block])
-    distorted[chosen] = warped
+        sample_bilinear(work, points, out=distorted[block])
     return distorted
 
 
@@ -93,17 +84,12 @@ def sampling_points(count, rng, out):
     angle = rng.uniform(-MAX_ROTATION, MAX_ROTATION, count)
     scale = 1 + rng.uniform(-MAX_SCALE_CHANGE, MAX_SCALE_CHANGE, count)
     shear = rng.uniform(-MAX_SHEAR, MAX_SHEAR, count)
-    widen = np.exp(rng.uniform(-np.log1p(MAX_ASPECT_CHANGE), np.log1p(MAX_ASPECT_CHANGE), count))
     cos, sin = np.cos(angle) / scale, np.sin(angle) / scale
-    matrix = np.stack([np.stack([cos / widen, cos * shear - sin], axis=-1),  # R(θ) · [[1, k], [0, 1]] · diag(1/w, 1) / s
-                       np.stack([sin / widen, sin * shear + cos], axis=-1)], axis=-2).astype(np.float32)
+    matrix = np.stack([np.stack([cos, cos * shear - sin], axis=-1),  # R(θ) · [[1, k], [0, 1]] / s
+                       np.stack([sin, sin * shear + cos], axis=-1)], axis=-2).astype(np.float32)
     # A (p − c) for every image n and pixel p; einsum's own loop leaves BLAS to the training thread
     np.einsum("nij,jp->nip", matrix, CENTRED_PIXELS, out=out)
     out += (CENTRE + rng.uniform(-MAX_SHIFT, MAX_SHIFT, (count, 2, 1))).astype(np.float32)
-    # bends: x moves with the square of the height, y with the square of the width, so straight
-    # strokes become arcs (a 9's stem that curls, a 1 that curves)
-    bend = rng.uniform(-MAX_BEND, MAX_BEND, (count, 2, 1)).astype(np.float32)
-    out += bend * BEND_PROFILE
     bank = elastic_field_bank()
     out += bank[rng.integers(len(bank), size=(count, 2))]
     return out
@@ -111,7 +97,6 @@ def sampling_points(count, rng, out):
 
 _rows, _columns = np.indices((SIDE, SIDE), dtype=np.float32)
 CENTRED_PIXELS = np.stack([_columns.ravel(), _rows.ravel()]) - np.float32(CENTRE)  # (2, 784): p − c
-BEND_PROFILE = (CENTRED_PIXELS[::-1] / 10) ** 2  # (2, 784): ((y − c)/10)² for x, ((x − c)/10)² for y
 
 
 class Workspace:

@@ -126,6 +126,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3,
                         help="run every contender this many times, in turn, and report the median")
     parser.add_argument("--data-dir", default=os.environ.get("NEUROSCRIBBLE_DATA"))
+    parser.add_argument("--only", nargs="+", choices=CONTENDERS, metavar="NAME",
+                        help=f"run only these contenders (of {', '.join(CONTENDERS)}; neuroscribble is always run)")
     parser.add_argument("--worker", choices=CONTENDERS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -136,6 +138,9 @@ def main():
     except ImportError:
         print("PyTorch is not installed here: its row is skipped.")
         CONTENDERS.pop("pytorch")
+    if args.only:
+        for name in set(CONTENDERS) - {"neuroscribble", *args.only}:
+            CONTENDERS.pop(name, None)
     print(f"NumPy {np.__version__}; {os.cpu_count()} cores; {args.epochs} epochs, batch {BATCH_SIZE}")
     note = kernel_settings_note()
     if note:
@@ -163,6 +168,12 @@ def main():
     print("BLAS: " + "; ".join(f"{', '.join(names)}: {blas}" for blas, names in setups.items()))
     if "pytorch" in results:
         print(f"NeuroScribble takes {ours / results['pytorch']['total']:.2f}× PyTorch's time, medians (target ≤ 0.50).")
+        if "neuroscribble-aug" in results:
+            print(f"The default run (neuroscribble-aug) takes "
+                  f"{results['neuroscribble-aug']['total'] / results['pytorch']['total']:.2f}× PyTorch's time, "
+                  "medians (target ≤ 0.60); per round: " + " ".join(
+                      f"{aug['total'] / torch_run['total']:.2f}"
+                      for aug, torch_run in zip(runs["neuroscribble-aug"], runs["pytorch"])))
         # The shared machine has slow spells; the fastest run of each is the code's own speed (as
         # timeit advises), the per-round ratios show the spread.
         fastest = {name: min(r["total"] for r in runs[name]) for name in ("neuroscribble", "pytorch")}

@@ -51,56 +51,9 @@ def test_different_seeds_give_different_distortions(digits):
     assert np.abs(first - second).max(axis=1).min() > 0.05
 
 
-def test_distort_visibly_changes_every_digit_when_the_fraction_is_one(digits):
-    distorted = augment.distort(digits, np.random.default_rng(0), fraction=1.0)
+def test_distort_visibly_changes_every_digit(digits):
+    distorted = augment.distort(digits, np.random.default_rng(0))
     assert np.abs(distorted - digits).max(axis=1).min() > 0.1
-
-
-def test_distort_changes_only_the_given_fraction_of_the_digits(digits):
-    changed = np.abs(augment.distort(digits, np.random.default_rng(0), fraction=0.3) - digits).max(axis=1) > 0
-    assert 0.2 < changed.mean() < 0.4
-
-
-def test_distort_with_fraction_zero_copies_the_digits(digits):
-    same = augment.distort(digits, np.random.default_rng(0), fraction=0.0)
-    np.testing.assert_array_equal(same, digits)
-    assert not np.shares_memory(same, digits)
-
-
-def only(monkeypatch, **ranges):
-    """Switch every distortion off except the given ranges (augment's constants, by name)."""
-    off = dict(MAX_ROTATION=0.0, MAX_SCALE_CHANGE=0.0, MAX_SHEAR=0.0, MAX_ASPECT_CHANGE=0.0, MAX_BEND=0.0,
-               MAX_SHIFT=0.0, STROKE_CHANGE_PROBABILITY=0.0)
-    for name, value in {**off, **ranges}.items():
-        monkeypatch.setattr(augment, name, value)
-    monkeypatch.setattr(augment, "elastic_field_bank", lambda: np.zeros((1, 784), np.float32))
-
-
-def ink_extent(image, axis):
-    """Width (axis 0: columns) or height (axis 1: rows) of the pixels above half brightness."""
-    spread = np.flatnonzero((image.reshape(28, 28) > 0.5).any(axis=axis))
-    return spread[-1] - spread[0] + 1
-
-
-def test_the_aspect_change_alters_the_width_and_keeps_the_height(monkeypatch):
-    only(monkeypatch, MAX_ASPECT_CHANGE=0.5)
-    square = np.zeros((200, 28, 28), np.float32)
-    square[:, 8:20, 8:20] = 1
-    changed = augment.distort(square.reshape(200, 784), np.random.default_rng(0), fraction=1.0)
-    widths = np.array([ink_extent(image, 0) for image in changed])
-    heights = np.array([ink_extent(image, 1) for image in changed])
-    assert np.all(heights == 12) and widths.min() <= 9 and widths.max() >= 16
-
-
-def test_a_bend_curves_a_straight_vertical_stroke(monkeypatch):
-    only(monkeypatch, MAX_BEND=3.0)
-    line = np.zeros((100, 28, 28), np.float32)
-    line[:, 4:24, 13:15] = 1
-    bent = augment.distort(line.reshape(100, 784), np.random.default_rng(0), fraction=1.0).reshape(100, 28, 28)
-    middle_column = [np.average(np.arange(28), weights=image[14]) for image in bent]
-    end_column = [np.average(np.arange(28), weights=image[5] + 1e-9) for image in bent]
-    offsets = np.abs(np.subtract(end_column, middle_column))
-    assert np.allclose(middle_column, 13.5, atol=0.1) and offsets.max() > 2 and offsets.min() < offsets.max() / 3
 
 
 def test_distorted_digits_keep_their_centre_of_mass_near_the_centre(digits):

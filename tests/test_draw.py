@@ -213,6 +213,18 @@ def test_read_digit_averages_the_drawing_and_its_leaned_back_copies(committed_we
     assert reading.digit == 2 and reading.sure and reading.runner_up == np.argsort(expected)[-2]
 
 
+def flagged_one(flag):
+    """A 1 drawn down from the top, its up-stroke (the continental 1's flag) `flag` px long: a long one makes it a 7."""
+    return [[(200 - 0.8 * flag, 60 + 0.5 * flag), (200, 60), (200, 340)]]
+
+
+def test_a_plain_1_is_read_sure_and_a_1_with_a_7_like_flag_is_not_sure_between_1_and_7(committed_weights_path):
+    model = Model.load(committed_weights_path)
+    plain, ambiguous = draw.read_digit(model, flagged_one(0)), draw.read_digit(model, flagged_one(95))
+    assert plain.digit == 1 and plain.sure
+    assert not ambiguous.sure and {ambiguous.digit, ambiguous.runner_up} == {1, 7}
+
+
 def test_leaning_back_shears_the_top_of_a_drawing_left_and_its_bottom_right():
     shear = draw.LEANED_BACK[0]
     top, bottom = draw.transformed([[(100, 100), (100, 200)]], shear)[0]

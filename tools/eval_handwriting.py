@@ -1,6 +1,7 @@
 """How well the app reads real pen-written digits: each drawing's strokes are placed on the app's
-canvas as a person would draw them, turned into the network's input by draw.digit_from_strokes
-(the app's own path) and read by the model; accuracy per writer, per digit, and the confusions.
+canvas as a person would draw them and read exactly as the app reads them (draw.read_digit: the
+drawing and its leaned-back copies through digit_from_strokes, then the model); accuracy per
+writer, per digit, and the confusions.
 
     python tools/eval_handwriting.py                                   # the dev set (30 writers), weights.npz
     python tools/eval_handwriting.py --handwriting ../shared/handwriting/uji_digits.json
@@ -21,7 +22,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)  # run as a script from anywhere: import the repository's modules
 
 from data import DataError, load_test_set  # noqa: E402
-from draw import CANVAS_SIZE, digit_from_strokes  # noqa: E402
+from draw import CANVAS_SIZE, reading_copies, reading_from  # noqa: E402
 from model import Model, WeightsError  # noqa: E402
 from utils import accuracy  # noqa: E402
 
@@ -66,15 +67,18 @@ def fit_to_canvas(strokes, size=CANVAS_SIZE, height_fraction=HEIGHT_FRACTION):
     return [(stroke - middle) * scale + size / 2 for stroke in strokes]
 
 
-def drawn_inputs(handwriting, height_fraction=HEIGHT_FRACTION):
-    """The network's inputs (N, 784) for every drawing, as the app makes them, and a (N,) mask of
-    the drawings digit_from_strokes found something to read in (the rest are zeros)."""
-    images = [digit_from_strokes(fit_to_canvas(strokes, height_fraction=height_fraction))
+def readings(model, handwriting, height_fraction=HEIGHT_FRACTION):
+    """draw.read_digit's Reading (or None: nothing to read) for every drawing, height_fraction of
+    the canvas tall; the copies of all drawings go through the model in one batch."""
+    copies = [reading_copies(fit_to_canvas(strokes, height_fraction=height_fraction))
               for strokes in handwriting.strokes]
-    readable = np.array([image is not None for image in images])
-    inputs = np.zeros((len(images), 784), np.float32)
-    inputs[readable] = [image.ravel() for image in images if image is not None]
-    return inputs, readable
+    readable = [images for images in copies if images is not None]
+    if not readable:
+        return [None] * len(copies)
+    probabilities = model.predict_proba(np.concatenate(readable).reshape(-1, 784))
+    ends = np.cumsum([len(images) for images in readable])
+    made = iter(reading_from(p, images[0]) for p, images in zip(np.split(probabilities, ends[:-1]), readable))
+    return [None if images is None else next(made) for images in copies]
 
 
 def score(predictions, labels, writers):
@@ -91,8 +95,8 @@ def score(predictions, labels, writers):
 def handwriting_accuracy(model, path=DEFAULT_HANDWRITING, height_fraction=HEIGHT_FRACTION):
     """Draw every digit in `path` height_fraction of the canvas tall, read it as the app does, score it."""
     handwriting = load_handwriting(path)
-    inputs, readable = drawn_inputs(handwriting, height_fraction)
-    predictions = np.where(readable, model.predict(inputs), NOTHING)
+    predictions = np.array([NOTHING if reading is None else reading.digit
+                            for reading in readings(model, handwriting, height_fraction)])
     return score(predictions, handwriting.labels, handwriting.writers)
 
 
