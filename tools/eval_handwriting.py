@@ -7,6 +7,7 @@ writer, per digit, and the confusions.
     python tools/eval_handwriting.py --handwriting ../shared/handwriting/uji_digits.json
     python tools/eval_handwriting.py --data-dir ../shared/mnist        # MNIST test accuracy too
     python tools/eval_handwriting.py --weights other.npz
+    python tools/eval_handwriting.py --teach 3                         # the teaching protocol (teach.py)
 
 Or from Python, e.g. to choose between trained models: handwriting_accuracy(model, path).
 """
@@ -14,15 +15,20 @@ import argparse
 import collections
 import json
 import os
+import re
 import sys
+import time
 
-import numpy as np
+if __name__ == "__main__":  # one OpenBLAS thread for --teach, as teach.py explains; before NumPy loads
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)  # run as a script from anywhere: import the repository's modules
 
 from data import DataError, load_test_set  # noqa: E402
-from draw import CANVAS_SIZE, reading_copies, reading_from  # noqa: E402
+from draw import CANVAS_SIZE, digit_from_strokes, reading_copies, reading_from  # noqa: E402
 from model import Model, WeightsError  # noqa: E402
 from utils import accuracy  # noqa: E402
 
@@ -31,6 +37,7 @@ DEV_HANDWRITING = os.path.join(HANDWRITING_DIR, "pendigits_train_digits.json")  
 UJI_HANDWRITING = os.path.join(HANDWRITING_DIR, "uji_digits.json")  # 220 digits, 11 writers: a second check
 DEFAULT_HANDWRITING = DEV_HANDWRITING
 HEIGHT_FRACTION = 0.7  # each digit is drawn 70 % of the canvas tall, as a person would
+SHOWN_CONFUSIONS = 12  # the most frequent ones; the rest are counted
 NOTHING = -1  # the "prediction" for a drawing digit_from_strokes finds nothing to read in
 
 Handwriting = collections.namedtuple("Handwriting", "strokes labels writers")
@@ -81,12 +88,17 @@ def readings(model, handwriting, height_fraction=HEIGHT_FRACTION):
     return [None if images is None else next(made) for images in copies]
 
 
+def natural_order(name):
+    """Sort key that puts w2 before w10: the text with its runs of digits compared as numbers."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
 def score(predictions, labels, writers):
     """Result: accuracy overall, per_digit {digit: accuracy}, per_writer {writer: accuracy},
     confusions {(true, predicted): count} most frequent first, and the arrays scored."""
     per_digit = {int(digit): accuracy(predictions[labels == digit], digit) for digit in np.unique(labels)}
     per_writer = {writer: accuracy(predictions[writers == writer], labels[writers == writer])
-                  for writer in np.unique(writers)}
+                  for writer in sorted(set(writers), key=natural_order)}
     wrong = collections.Counter((int(true), int(guess)) for true, guess in zip(labels, predictions) if true != guess)
     return Result(accuracy(predictions, labels), per_digit, per_writer, dict(wrong.most_common()),
                   predictions, labels, writers)
@@ -108,8 +120,10 @@ def format_result(result):
     table = ["  " + "   ".join(cells[start:start + 6]) for start in range(0, len(cells), 6)]
     return [f"{len(result.labels)} handwritten digits: accuracy {result.accuracy:.1%}",
             "per digit: " + "  ".join(f"{digit}: {value:.0%}" for digit, value in result.per_digit.items()),
-            "confusions (true -> predicted: count): " +
-            (", ".join(f"{true}->{guess}: {count}" for (true, guess), count in result.confusions.items()) or "none"),
+            "confusions (true -> predicted: count): " + (", ".join(
+                f"{true}->{guess}: {count}" for (true, guess), count in list(result.confusions.items())[:SHOWN_CONFUSIONS])
+                or "none") + (f" and {len(result.confusions) - SHOWN_CONFUSIONS} rarer" if
+                              len(result.confusions) > SHOWN_CONFUSIONS else ""),
             f"per writer ({len(per_writer)}): mean {np.mean(list(per_writer.values())):.1%}, "
             f"worst {worst} {per_writer[worst]:.1%}", *table]
 
@@ -118,6 +132,73 @@ def mnist_accuracy(model, data_dir):
     """Accuracy on MNIST's 10,000 test images in data_dir."""
     images, labels = load_test_set(data_dir)
     return accuracy(model.predict(images), labels)
+
+
+# --- teaching: --teach K ------------------------------------------------------------------------
+
+TeachingResult = collections.namedtuple("TeachingResult", "writers before after mnist_after seconds_per_teach")
+
+
+def drawn_by_writer(path, height_fraction=HEIGHT_FRACTION):
+    """(images (N, 784), labels (N,), writers (N,)): every digit through the app's own path,
+    draw.digit_from_strokes, drawn height_fraction of the canvas tall."""
+    handwriting = load_handwriting(path)
+    images = np.array([digit_from_strokes(fit_to_canvas(strokes, height_fraction=height_fraction)).ravel()
+                       for strokes in handwriting.strokes])
+    return images, handwriting.labels, handwriting.writers
+
+
+def chosen_for_teaching(labels, k, rng):
+    """Indices of k drawings of each digit (fewer where a digit has no more than k), chosen with rng."""
+    return np.concatenate([rng.choice(np.flatnonzero(labels == digit), min(k, np.count_nonzero(labels == digit) - 1),
+                                      replace=False) for digit in np.unique(labels)])
+
+
+def teaching_protocol(model, images, labels, writers, k, seed=0, mnist=None):
+    """For each writer: teach.teach k drawings of each digit to a copy of `model`, score the writer's
+    OTHER drawings before and after; MNIST test accuracy of every taught model.
+
+    Returns TeachingResult(writers, before (W,), after (W,), mnist_after (W,), seconds_per_teach).
+    """
+    import teach  # only here: it is the teaching protocol's own dependency
+    mnist = mnist or teach.cached_mnist()
+    names = sorted(set(writers.tolist()), key=natural_order)
+    before, after, mnist_after, seconds = [], [], [], []
+    for number, writer in enumerate(names):
+        mine = np.flatnonzero(writers == writer)
+        taught = mine[chosen_for_teaching(labels[mine], k, np.random.default_rng([seed, number]))]
+        others = np.setdiff1d(mine, taught)
+        started = time.perf_counter()
+        student = teach.teach(model, images[taught], labels[taught], seed=seed, mnist=mnist)
+        seconds.append(time.perf_counter() - started)
+        before.append(accuracy(model.predict(images[others]), labels[others]))
+        after.append(accuracy(student.predict(images[others]), labels[others]))
+        mnist_after.append(accuracy(student.predict(mnist.test_images), mnist.test_labels))
+    return TeachingResult(names, np.array(before), np.array(after), np.array(mnist_after), float(np.median(seconds)))
+
+
+def print_teaching(result, k, mnist_before):
+    for writer, before, after in zip(result.writers, result.before, result.after):
+        print(f"  {writer:<16} {before:6.1%} → {after:6.1%}")
+    worst = int(result.after.argmin())
+    print(f"taught {k} of each digit per writer ({len(result.writers)} writers): mean {result.before.mean():.1%} → "
+          f"{result.after.mean():.1%}; worst writer {result.writers[worst]} {result.after[worst]:.1%} after")
+    print(f"MNIST test {mnist_before:.2%} → {result.mnist_after.mean():.2%} (mean over the taught models, "
+          f"lowest {result.mnist_after.min():.2%}); {result.seconds_per_teach:.2f} s per teach (median)")
+
+
+def main_teach(model, args):
+    import teach
+    try:
+        images, labels, writers = drawn_by_writer(args.handwriting, args.height_fraction)
+        mnist = teach.cached_mnist(args.data_dir)
+    except DataError as error:
+        sys.exit(f"error: {error}")
+    print(f"{len(labels)} handwritten digits by {len(set(writers.tolist()))} writers; teaching each writer's "
+          f"{args.teach} of each digit (seed {args.seed}), scoring their others (before → after):")
+    result = teaching_protocol(model, images, labels, writers, args.teach, args.seed, mnist)
+    print_teaching(result, args.teach, accuracy(model.predict(mnist.test_images), mnist.test_labels))
+    return 0
 
 
 def parse_args(argv=None):
@@ -130,16 +211,28 @@ def parse_args(argv=None):
     parser.add_argument("--height-fraction", type=float, default=HEIGHT_FRACTION,
                         help=f"how tall each digit is drawn, as a fraction of the canvas (default {HEIGHT_FRACTION})")
     parser.add_argument("--data-dir", default=os.environ.get("NEUROSCRIBBLE_DATA"),
-                        help="folder with MNIST's test files: report MNIST test accuracy too "
-                             "(default $NEUROSCRIBBLE_DATA; none: skipped)")
+                        help="folder with the MNIST files: MNIST test accuracy is reported too, and --teach "
+                             "replays them (default $NEUROSCRIBBLE_DATA; without either: no MNIST figure, "
+                             "and --teach looks in data/mnist)")
+    parser.add_argument("--teach", type=int, metavar="K",
+                        help="the teaching protocol: per writer, teach K drawings of each digit (teach.teach) "
+                             "and score that writer's other drawings before and after")
+    parser.add_argument("--seed", type=int, default=0, help="--teach: seed for choosing and teaching (default 0)")
     args = parser.parse_args(argv)
     if not 0 < args.height_fraction <= 1:
         parser.error("--height-fraction must be in (0, 1]")
+    if args.teach is not None and args.teach < 1:
+        parser.error("--teach must be at least 1")
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.teach:
+        try:
+            return main_teach(Model.load(args.weights), args)
+        except (WeightsError, HandwritingError) as error:
+            sys.exit(f"error: {error}")
     try:
         model = Model.load(args.weights)
         result = handwriting_accuracy(model, args.handwriting, args.height_fraction)
