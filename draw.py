@@ -3,10 +3,14 @@ preprocessing that turns a drawing into the 28 × 28 image MNIST's digits look l
 
     python draw.py                      # uses weights.npz
     python draw.py --weights other.npz
+
+After it answers, press the digit you drew to keep the drawing in your collection
+(my_drawings.npz beside the weights); T teaches the network your handwriting (teach.py).
 """
 import argparse
 import os
 import sys
+import threading
 
 import numpy as np
 from scipy import ndimage
@@ -241,13 +245,19 @@ def digit_from_strokes(strokes):
 
 
 class App:
-    """The window: the canvas on the left; the prediction, ten bars and the 28 × 28 input on the right."""
+    """The window: the canvas on the left; the prediction, ten bars and the 28 × 28 input on the right;
+    below them, which model answers, your kept drawings and what teaching bought.
+
+    collection_path: where kept drawings are saved (None: kept in memory only); taught_path: where
+    a taught model is saved (None: not saved); mnist or data_dir: the MNIST replayed while teaching.
+    """
 
     PANEL_X, BAR_TOP, BAR_HEIGHT, BAR_LENGTH = CANVAS_SIZE + 20, 150, 24, 190
-    SIZE = (CANVAS_SIZE + 330, CANVAS_SIZE + 30)
+    SIZE = (CANVAS_SIZE + 330, CANVAS_SIZE + 100)
     HINT = "drag: draw   Enter: predict   C: clear   Backspace: undo   L: live on/off   V: network   Esc: quit"
+    TEACH_HINT = "after it answers, 0-9: keep the drawing as that digit   T: teach it my drawings   S: shipped/mine"
 
-    def __init__(self, model):
+    def __init__(self, model, collection_path=None, taught_path=None, mnist=None, data_dir=None):
         global pygame
         os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # silences pygame's greeting
         import pygame
@@ -261,6 +271,7 @@ class App:
         self.strokes, self.drawing, self.live, self.running = [], False, True, True
         self.show_result(None, None, "draw a digit first")
         self.changed = False
+        self.set_up_teaching(collection_path, taught_path, mnist, data_dir)
 
     def show_result(self, image, probabilities, message):
         """What the panel shows: the network's input, its probabilities (or None) and a message."""
@@ -320,6 +331,117 @@ class App:
             self.show_network()
         elif key == pygame.K_ESCAPE:
             self.running = False
+        elif key in self.digit_keys:
+            self.keep_drawing(self.digit_keys[key])
+        elif key == pygame.K_t:
+            self.start_teaching()
+        elif key == pygame.K_s:
+            self.switch_model()
+
+    # --- teaching: keep labelled drawings (0-9), teach them (T), shipped or taught model (S) ---
+
+    def set_up_teaching(self, collection_path, taught_path, mnist, data_dir):
+        import collection  # only now: the teaching modules, like pygame, belong to the window
+        import teach
+        self.teach_module, self.digit_keys = teach, {}
+        for digit in range(10):
+            self.digit_keys[getattr(pygame, f"K_{digit}")] = self.digit_keys[getattr(pygame, f"K_KP{digit}")] = digit
+        self.collection_path, self.taught_path = collection_path, taught_path
+        self.replay = (lambda: mnist) if mnist is not None else (lambda: teach.cached_mnist(data_dir))
+        self.shipped, self.taught, self.newly_taught, self.model_name = self.model, None, None, "shipped model"
+        self.teaching, self.teach_status, self.gain, self.note = None, "", "", ""
+        self.collection_problem = None
+        try:
+            self.collection = collection.Collection.load(collection_path, missing_ok=True) if collection_path \
+                else collection.Collection()
+        except collection.CollectionError as error:  # never overwritten: new drawings go unsaved
+            self.collection, self.collection_problem = collection.Collection(), str(error)
+            self.note = self.collection_problem
+
+    def keep_drawing(self, label):
+        """Keep the answered drawing in the collection as `label`, save it at once, clear the canvas."""
+        if self.probabilities is None:
+            self.note = "draw a digit and let it answer before pressing the digit you drew"
+            return
+        if self.collection_problem:
+            self.note = f"not kept: {self.collection_problem}"
+            return
+        answer = int(self.probabilities.argmax())
+        self.collection.add(self.strokes, label, answer)
+        if self.collection_path:
+            try:
+                self.collection.save(self.collection_path)
+            except OSError as error:
+                self.collection.drawings.pop()
+                self.note = f"not kept: could not write {self.collection_path}: {error.strerror or error}"
+                return
+        self.note = f"kept as {label}" + (f": it said {answer}; you said {label}" if answer != label else "")
+        self.strokes, self.drawing = [], False
+        self.canvas[...] = 0
+        self.predict()
+
+    def start_teaching(self):
+        """Teach a copy of the shipped model the collection, on a thread: the window stays responsive."""
+        if self.teaching and self.teaching.is_alive():
+            return
+        if not self.collection.drawings:
+            self.note = "nothing to teach yet: draw, then press the digit you drew to keep it"
+            return
+        drawings = list(self.collection.drawings)
+        self.teach_status, self.gain = "teaching…", ""
+        self.teaching = threading.Thread(target=self.teach_in_background, args=(drawings,), daemon=True)
+        self.teaching.start()
+
+    def teach_in_background(self, drawings):
+        """Runs on the teaching thread; the window shows teach_status, and step() takes the new model."""
+        teach = self.teach_module
+
+        def show(words):
+            self.teach_status = words
+
+        kept = type(self.collection)(drawings)
+        try:
+            images, labels, mnist = kept.images(), kept.labels(), self.replay()
+        except (teach.CollectionError, teach.DataError) as error:
+            show(f"could not teach: {error}")
+            return
+        taught = teach.teach(self.shipped, images, labels, mnist=mnist,
+                             on_step=lambda done, total: show(f"teaching… {done / total:.0%}"))
+        if self.taught_path:
+            try:
+                teach.save_taught(taught, self.taught_path)
+            except OSError as error:
+                self.note = f"could not write {self.taught_path}: {error.strerror or error}"
+        self.newly_taught = taught  # step() answers with it from the next frame
+        show("measuring what teaching bought…")
+        self.gain = teach.describe_gain(self.shipped, taught, images, labels, mnist=mnist,
+                                        on_fold=lambda done, total: show(f"measuring… {done}/{total}"))
+        show("")
+
+    def take_taught_model(self):
+        """Called every frame: once teaching has made a model, answer with it at once."""
+        if self.newly_taught is not None:
+            self.taught, self.newly_taught = self.newly_taught, None
+            self.switch_model(to_taught=True)
+
+    def switch_model(self, to_taught=None):
+        """S: between the shipped model (never overwritten) and your taught one, if there is one."""
+        if to_taught is None:
+            to_taught = self.model is self.shipped
+        if to_taught and self.taught is not None:
+            self.model = self.taught
+            self.model_name = f"yours, taught with {self.taught.metadata['taught_drawings']} drawings"
+        else:
+            self.model, self.model_name = self.shipped, "shipped model"
+        self.predict()
+
+    def teaching_lines(self):
+        """The two lines under the hints: which model answers and what teaching bought; the kept counts."""
+        counts = self.collection.counts()
+        status = self.teach_status or self.gain
+        kept = "kept: " + " ".join(f"{digit}:{count}" for digit, count in enumerate(counts))
+        return (f"answering: {self.model_name}" + (f"   {status}" if status else ""),
+                f"{kept}  ({counts.sum()})" + (f"   {self.note}" if self.note else ""))
 
     def show_network(self):
         """Write the interactive network graph for the current drawing and open it in a browser."""
@@ -337,6 +459,7 @@ class App:
         """One frame: handle the waiting events, predict at most once if live, redraw."""
         for event in pygame.event.get():
             self.handle(event)
+        self.take_taught_model()
         if self.live and self.changed:
             self.predict()
         self.render()
@@ -349,6 +472,9 @@ class App:
         screen.fill((30, 30, 38))
         screen.blit(pygame.surfarray.make_surface(np.dstack([self.canvas.T] * 3)), (0, 0))
         self.text(self.HINT, 20, (10, CANVAS_SIZE + 8), (170, 170, 180))
+        self.text(self.TEACH_HINT, 20, (10, CANVAS_SIZE + 28), (170, 170, 180))
+        for row, line in enumerate(self.teaching_lines()):
+            self.text(line, 20, (10, CANVAS_SIZE + 54 + 20 * row))
         x = self.PANEL_X
         if self.probabilities is None:
             self.text(self.message, 26, (x, 50))
@@ -380,6 +506,10 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Draw a digit and watch NeuroScribble's network name it.")
     parser.add_argument("--weights", default="weights.npz",
                         help="the trained model to use (default weights.npz; make one with `python train.py`)")
+    parser.add_argument("--collection", help="where the drawings you label are kept "
+                                             "(default: my_drawings.npz beside the weights)")
+    parser.add_argument("--data-dir", help="folder with the four MNIST .gz files, replayed when you teach (T) "
+                                           "(default: $NEUROSCRIBBLE_DATA, else data/mnist)")
     return parser.parse_args(argv)
 
 
@@ -389,7 +519,11 @@ def main(argv=None):
         model = Model.load(args.weights)
     except WeightsError as error:
         sys.exit(f"error: {error}")
-    App(model).run()
+    folder = os.path.dirname(os.path.abspath(args.weights))
+    taught_path = os.path.join(folder, "my_weights.npz")
+    if os.path.abspath(args.weights) == taught_path:
+        taught_path = None  # started from a taught model: teaching never writes over the model it started from
+    App(model, args.collection or os.path.join(folder, "my_drawings.npz"), taught_path, data_dir=args.data_dir).run()
     return 0
 
 

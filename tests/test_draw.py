@@ -15,7 +15,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import draw  # noqa: E402
 import pygame  # noqa: E402
-from helpers import REPO_ROOT  # noqa: E402
+from helpers import REPO_ROOT, drag, press  # noqa: E402
 from tools import eval_handwriting  # noqa: E402
 from tools.eval_handwriting import HandwritingError, fit_to_canvas, handwriting_accuracy  # noqa: E402
 from model import Model  # noqa: E402
@@ -220,19 +220,6 @@ def app(committed_weights_path):
     window = draw.App(Model.load(committed_weights_path))
     yield window
     pygame.quit()
-
-
-def drag(points):
-    """Post what the mouse sends for one stroke: press, moves with the button held, release."""
-    post = pygame.event.post
-    post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=points[0]))
-    for point in points[1:]:
-        post(pygame.event.Event(pygame.MOUSEMOTION, pos=point, rel=(0, 0), buttons=(1, 0, 0)))
-    post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=points[-1]))
-
-
-def press(key):
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
 
 
 ONE = [(200, y) for y in range(60, 341, 20)]
