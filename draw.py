@@ -12,7 +12,10 @@ import os
 import sys
 import threading
 
-import numpy as np
+if __name__ == "__main__":  # one OpenBLAS thread for teaching (T), as teach.py explains; before NumPy loads
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 from scipy import ndimage
 
 from data import MNIST_CENTER
@@ -405,16 +408,19 @@ class App:
         except (teach.CollectionError, teach.DataError) as error:
             show(f"could not teach: {error}")
             return
-        taught = teach.teach(self.shipped, images, labels, mnist=mnist,
+        # A model's layers keep scratch buffers, so this thread never runs a model the window runs:
+        # it measures with its own copies of the shipped and the taught model.
+        shipped = teach.copy_model(self.shipped)
+        taught = teach.teach(shipped, images, labels, mnist=mnist,
                              on_step=lambda done, total: show(f"teaching… {done / total:.0%}"))
         if self.taught_path:
             try:
                 teach.save_taught(taught, self.taught_path)
             except OSError as error:
                 self.note = f"could not write {self.taught_path}: {error.strerror or error}"
-        self.newly_taught = taught  # step() answers with it from the next frame
+        self.newly_taught = teach.copy_model(taught)  # step() answers with it from the next frame
         show("measuring what teaching bought…")
-        self.gain = teach.describe_gain(self.shipped, taught, images, labels, mnist=mnist,
+        self.gain = teach.describe_gain(shipped, taught, images, labels, mnist=mnist,
                                         on_fold=lambda done, total: show(f"measuring… {done}/{total}"))
         show("")
 

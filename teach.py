@@ -13,7 +13,14 @@ import os
 import sys
 import time
 
-import numpy as np
+# One OpenBLAS thread, as train.py gives itself and for the same reason: a 64-image batch is too
+# little work to share, and on a busy 2-core machine a second thread made a teach many times slower
+# (40 s instead of 5 s at a load of 9; bench/bench_teach.py). Set before NumPy loads; a value already
+# in the environment wins.
+if __name__ == "__main__":
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # only now: every import from here on loads NumPy and OpenBLAS
 
 from augment import distort
 from collection import Collection, CollectionError

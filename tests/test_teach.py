@@ -256,3 +256,37 @@ def test_the_command_line_teaches_the_collection_into_its_own_file(tmp_path, com
     assert Model.load(tmp_path / "taught.npz").metadata["taught_drawings"] == 4
     assert open(committed_weights_path, "rb").read() == shipped_bytes
     assert zipfile.is_zipfile(tmp_path / "taught.npz")
+
+
+# --- the evaluation protocol: tools/eval_handwriting.py --teach K ---------------------------------
+
+class Oracle:
+    """A stand-in taught model: right on every image except the ones it was taught, wrong on those."""
+
+    def __init__(self, images, labels, taught_images):
+        self.answers = {image.tobytes(): label for image, label in zip(images, labels)}
+        self.taught = {image.tobytes() for image in taught_images}
+
+    def predict(self, images):
+        return np.array([(self.answers[image.tobytes()] + (image.tobytes() in self.taught)) % 10
+                         for image in images])
+
+
+def test_the_teaching_protocol_teaches_k_of_each_digit_and_scores_only_the_writers_other_drawings(
+        shipped, small_mnist, monkeypatch):
+    from tools.eval_handwriting import teaching_protocol
+    images, labels = small_mnist.test_images[:200], small_mnist.test_labels[:200]
+    writers = np.array(["a", "b"] * 100)
+    taught_sets = []
+
+    def oracle_teach(model, taught_images, taught_labels, seed=0, mnist=None):
+        taught_sets.append(taught_labels)
+        return Oracle(images, labels, taught_images)
+
+    monkeypatch.setattr(teach, "teach", oracle_teach)
+    mnist = small_mnist._replace(test_images=images, test_labels=labels)
+    result = teaching_protocol(shipped, images, labels, writers, k=2, mnist=mnist)
+    assert result.writers == ["a", "b"]
+    assert [np.bincount(taught, minlength=10).tolist() for taught in taught_sets] == [[2] * 10] * 2
+    assert result.after.tolist() == [1.0, 1.0]  # never scored on a drawing it was taught
+    assert result.mnist_after.tolist() == [0.9, 0.9]  # MNIST here: these 200, 20 of them taught

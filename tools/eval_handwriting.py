@@ -15,7 +15,10 @@ import os
 import sys
 import time
 
-import numpy as np
+if __name__ == "__main__":  # one OpenBLAS thread for --teach, as teach.py explains; before NumPy loads
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)  # run as a script from anywhere: import the repository's modules
