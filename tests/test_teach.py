@@ -89,9 +89,10 @@ def test_teaching_keeps_mnist_test_accuracy_within_a_point(shipped, continental,
     assert after >= before - 0.01
 
 
-def test_the_taught_model_records_how_many_drawings_taught_it(continental):
+def test_the_taught_model_records_how_many_drawings_taught_it_and_its_own_mnist_accuracy(continental, small_mnist):
     images, _, taught = continental
-    assert taught.metadata["taught_drawings"] == len(images)
+    assert taught.metadata["taught_drawings"] == len(images) and taught.metadata["taught_seed"] == 0
+    assert taught.metadata["test_accuracy"] == accuracy(taught.predict(small_mnist.test_images), small_mnist.test_labels)
 
 
 def test_teaching_nothing_is_refused(shipped, small_mnist):
