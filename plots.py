@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.ticker import MaxNLocator
 
-from network_page import ACTIVATION_COLOURS, block_shape, layer_name, role
+from layout import ACTIVATION_COLOURS, block_shape, layer_name, role
 
 
 class PlotError(Exception):
