@@ -210,7 +210,7 @@ def segment_distances(points, starts, ends):
     return np.sqrt(((points[:, None, :] - nearest) ** 2).sum(axis=2)).min(axis=1)
 
 
-PIXEL_CENTRES = np.stack(np.meshgrid(np.arange(MNIST_SIZE), np.arange(MNIST_SIZE)), axis=-1).reshape(-1, 2)
+PIXEL_CENTERS = np.stack(np.meshgrid(np.arange(MNIST_SIZE), np.arange(MNIST_SIZE)), axis=-1).reshape(-1, 2)
 """(784, 2): the (x, y) = (column, row) of each pixel of the 28 × 28 image, row by row."""
 
 
@@ -219,7 +219,7 @@ def rasterise(strokes):
     d the distance from a pixel's centre to the nearest segment (a one-point stroke is a dot)."""
     starts = np.concatenate([stroke[:-1] if len(stroke) > 1 else stroke for stroke in strokes])
     ends = np.concatenate([stroke[1:] if len(stroke) > 1 else stroke for stroke in strokes])
-    distance = segment_distances(PIXEL_CENTRES.astype(np.float64), starts, ends)
+    distance = segment_distances(PIXEL_CENTERS.astype(np.float64), starts, ends)
     return np.clip((PEN_RADIUS - distance) / PEN_SOFTNESS + 0.5, 0, 1).reshape(MNIST_SIZE, MNIST_SIZE)
 
 

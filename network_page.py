@@ -16,6 +16,7 @@ import numpy as np
 import pyvis
 from pyvis.network import Network
 
+from layout import ACTIVATION_COLOURS, block_shape, layer_name, role
 from utils import atomic_write
 
 K_DEFAULT = 8  # connections drawn into each neuron: enough to show structure, few enough to read
@@ -29,13 +30,11 @@ TEMPLATE = "network_template.html"
 SPACING = {"input": 20, "hidden": 28, "output": 56}  # between neighbouring neurons
 DOT_SIZE = {"input": 6, "hidden": 8, "output": 14}  # radius
 LAYER_GAP = 320  # between neighbouring layer blocks
-COLUMN_HEIGHT = 16  # hidden and output layers are blocks at most this many neurons tall
 
 BACKGROUND = "#101418"
 LAYER_COLOURS = {"input": "#5c6370", "hidden": "#aab2bf", "output": "#e5e9f0"}
 POSITIVE, NEGATIVE = "rgba(86, 156, 214, 0.65)", "rgba(224, 108, 117, 0.65)"
 EDGE_WIDTH = (0.4, 4.0)  # width for strength 0 and for the layer's strongest drawn edge, linear between
-ACTIVATION_COLOURS = matplotlib.colormaps["viridis"]
 PAGE_OPTIONS = {  # vis-network: a fixed layout, so panning and zooming only repaint
     "physics": {"enabled": False},
     "layout": {"improvedLayout": False},
@@ -46,32 +45,14 @@ PAGE_OPTIONS = {  # vis-network: a fixed layout, so panning and zooming only rep
 }
 
 
-def role(layer, n_layers):
-    return "input" if layer == 0 else "output" if layer == n_layers - 1 else "hidden"
-
-
-def layer_name(layer, n_layers):
-    return {"input": "input", "output": "output"}.get(role(layer, n_layers), f"hidden layer {layer}")
-
-
-def block_shape(size, layer_role):
-    """(rows, columns) of the block a layer is drawn as, filled row by row.
-
-    The input is its square image (784 -> 28 × 28); other layers are at most 16 rows tall.
-    """
-    rows = math.isqrt(size) if layer_role == "input" else min(size, COLUMN_HEIGHT)
-    columns = math.ceil(size / rows)
-    return math.ceil(size / columns), columns
-
-
-def layer_positions(size, layer_role, x_centre):
-    """(size, 2) array of each neuron's (x, y): its block centred on (x_centre, 0), y pointing down."""
+def layer_positions(size, layer_role, x_center):
+    """(size, 2) array of each neuron's (x, y): its block centred on (x_center, 0), y pointing down."""
     rows, columns = block_shape(size, layer_role)
     index = np.arange(size)
     row, column = index // columns, index % columns
     in_row = np.minimum(columns, size - row * columns)  # a short last row is centred too
     spacing = SPACING[layer_role]
-    return np.column_stack([x_centre + (column - (in_row - 1) / 2) * spacing,
+    return np.column_stack([x_center + (column - (in_row - 1) / 2) * spacing,
                             (row - (rows - 1) / 2) * spacing])
 
 
@@ -95,14 +76,14 @@ def network_graph(model, image=None, edges_per_neuron=K_DEFAULT):
     n_layers = len(model.layer_sizes)
     graph = nx.DiGraph(n_layers=n_layers, side=math.isqrt(model.layer_sizes[0]))
     first_ids = np.cumsum([0, *model.layer_sizes])
-    x_centre = half_width = 0.0
+    x_center = half_width = 0.0
     for layer, size in enumerate(model.layer_sizes):
         layer_role = role(layer, n_layers)
         previous_half_width, half_width = half_width, (block_shape(size, layer_role)[1] - 1) / 2 * SPACING[layer_role]
         if layer:
-            x_centre += previous_half_width + LAYER_GAP + half_width
+            x_center += previous_half_width + LAYER_GAP + half_width
         bias = model.dense_layers[layer - 1].b if layer else None
-        for index, (x, y) in enumerate(layer_positions(size, layer_role, x_centre)):
+        for index, (x, y) in enumerate(layer_positions(size, layer_role, x_center)):
             graph.add_node(int(first_ids[layer] + index), layer=layer, index=index, x=float(x), y=float(y),
                            bias=None if bias is None else float(bias[index]),
                            activation=None if values is None else float(values[layer][index]))

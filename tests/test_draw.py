@@ -318,9 +318,3 @@ def test_help_describes_the_weights_option(capsys):
     with pytest.raises(SystemExit):
         draw.main(["--help"])
     assert "--weights" in capsys.readouterr().out
-
-
-def test_importing_draw_loads_no_window_library():
-    code = "import sys, draw; print('pygame' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["False"]

@@ -256,6 +256,20 @@ def test_training_curves_need_a_training_history(tmp_path):
         visualize.main(["curves", "--weights", str(tmp_path / "bare.npz"), "--out", str(tmp_path / "c.png")])
 
 
+def test_training_curves_of_distortion_training_say_why_training_accuracy_is_lower(committed_weights_path):
+    model = Model.load(committed_weights_path)
+    texts = [text.get_text() for axes in plots.training_curves(model).axes for text in axes.texts]
+    assert any("harder to read" in text for text in texts)
+    model.metadata["augment"] = False
+    assert not [text for axes in plots.training_curves(model).axes for text in axes.texts]
+
+
+def test_mistakes_are_drawn_white_on_black_as_the_app_shows_digits(model, small_mnist):
+    figure = plots.confident_mistakes(model, small_mnist.test_images, small_mnist.test_labels)
+    image = figure.axes[0].images[0]
+    assert image.get_cmap().name == "gray" and image.norm.vmin == 0  # 0 (no ink) is black
+
+
 def test_a_model_that_makes_no_mistakes_is_told_so(model, small_mnist):
     images = small_mnist.test_images[:20]
     with pytest.raises(plots.PlotError, match="no mistakes"):
