@@ -370,7 +370,7 @@ class App:
             self.note = f"not kept: {self.collection_problem}"
             return
         answer = int(self.probabilities.argmax())
-        self.collection.add(self.strokes, label, answer)
+        self.collection.add(self.strokes, self.image, label, answer)
         if self.collection_path:
             try:
                 self.collection.save(self.collection_path)
@@ -405,7 +405,7 @@ class App:
         kept = type(self.collection)(drawings)
         try:
             images, labels, mnist = kept.images(), kept.labels(), self.replay()
-        except (teach.CollectionError, teach.DataError) as error:
+        except teach.DataError as error:
             show(f"could not teach: {error}")
             return
         # A model's layers keep scratch buffers, so this thread never runs a model the window runs:

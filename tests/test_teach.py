@@ -145,7 +145,8 @@ def kept(count=3):
     rng = np.random.default_rng(0)
     keeping = Collection()
     for i in range(count):
-        keeping.add(written(CROSSED_SEVEN if i % 2 else FLAGGED_ONE, rng), label=7 if i % 2 else 1, answer=7)
+        strokes = written(CROSSED_SEVEN if i % 2 else FLAGGED_ONE, rng)
+        keeping.add(strokes, digit_from_strokes(strokes), label=7 if i % 2 else 1, answer=7)
     return keeping
 
 
@@ -212,8 +213,9 @@ def damaged_files(tmp_path):
     write_npz(tmp_path / "counts off", **{**arrays, "stroke_lengths": arrays["stroke_lengths"] + 1})
     write_npz(tmp_path / "label 12", **{**arrays, "labels": np.array([1, 12, 1], np.int8)})
     write_npz(tmp_path / "nan points", **{**arrays, "points": arrays["points"] * np.nan})
+    write_npz(tmp_path / "bright image", **{**arrays, "images": arrays["images"] * 2})
     return [tmp_path / name for name in ("not a zip", "cut short", "a model", "pickled", "counts off", "label 12",
-                                         "nan points")]
+                                         "nan points", "bright image")]
 
 
 def test_a_damaged_or_foreign_collection_is_refused_in_one_sentence(tmp_path):

@@ -19,6 +19,7 @@ trap 'rm -rf "$work"' EXIT
 import json, sys
 sys.path.insert(0, ".")
 from collection import Collection
+from draw import digit_from_strokes
 from tools.eval_handwriting import fit_to_canvas
 path, writer, drawn, output = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 with open(path, encoding="utf-8") as stream:
@@ -27,7 +28,8 @@ kept = Collection()
 for digit in range(10):
     mine = [entry for i, entry in enumerate(entries) if entry["writer"] == writer and entry["label"] == digit and i != drawn]
     for entry in mine[:3]:
-        kept.add(fit_to_canvas(entry["strokes"]), digit)
+        strokes = fit_to_canvas(entry["strokes"])
+        kept.add(strokes, digit_from_strokes(strokes), digit)
 kept.save(output)
 print(f"# {len(kept.drawings)} drawings by {writer} kept in {output}", file=sys.stderr)
 PY
