@@ -293,3 +293,29 @@ def test_the_teaching_protocol_teaches_k_of_each_digit_and_scores_only_the_write
     assert [np.bincount(taught, minlength=10).tolist() for taught in taught_sets] == [[2] * 10] * 2
     assert result.after.tolist() == [1.0, 1.0]  # never scored on a drawing it was taught
     assert result.mnist_after.tolist() == [0.9, 0.9]  # MNIST here: these 200, 20 of them taught
+
+
+def test_the_evaluation_script_with_teach_prints_each_writer_the_mean_the_worst_mnist_and_seconds(
+        tmp_path, committed_weights_path, small_mnist, monkeypatch, capsys):
+    import json
+    from tools import eval_handwriting
+    rng = np.random.default_rng(0)
+    entries = [{"label": digit, "writer": writer, "strokes": written(FLAGGED_ONE, rng)}
+               for writer in ("w1", "w2") for digit in range(10) for _ in range(2)]
+    path = tmp_path / "digits.json"
+    path.write_text(json.dumps(entries))
+    monkeypatch.setattr(teach, "cached_mnist", lambda data_dir=None: small_mnist)
+    monkeypatch.setattr(teach, "teach", lambda model, images, labels, seed=0, mnist=None: model)
+    eval_handwriting.main(["--weights", committed_weights_path, "--handwriting", str(path), "--teach", "1"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("40 handwritten digits by 2 writers; teaching each writer's 1 of each digit")
+    assert lines[1].split()[0] == "w1" and lines[2].split()[0] == "w2"
+    assert lines[3].startswith("taught 1 of each digit per writer (2 writers): mean ") and "worst writer w" in lines[3]
+    assert lines[4].startswith("MNIST test ") and lines[4].endswith("s per teach (median)")
+
+
+def test_the_evaluation_script_refuses_teaching_fewer_than_one_drawing(capsys):
+    from tools import eval_handwriting
+    with pytest.raises(SystemExit):
+        eval_handwriting.main(["--teach", "0"])
+    assert "--teach must be at least 1" in capsys.readouterr().err
