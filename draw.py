@@ -351,7 +351,8 @@ class App:
             self.digit_keys[getattr(pygame, f"K_{digit}")] = self.digit_keys[getattr(pygame, f"K_KP{digit}")] = digit
         self.collection_path, self.taught_path = collection_path, taught_path
         self.replay = (lambda: mnist) if mnist is not None else (lambda: teach.cached_mnist(data_dir))
-        self.shipped, self.taught, self.newly_taught, self.model_name = self.model, None, None, "shipped model"
+        self.shipped, self.taught, self.newly_taught = self.model, None, None
+        self.model_name = self.describe_model(self.model)
         self.teaching, self.teach_status, self.gain, self.note = None, "", "", ""
         self.collection_problem = None
         try:
@@ -434,12 +435,15 @@ class App:
         """S: between the shipped model (never overwritten) and your taught one, if there is one."""
         if to_taught is None:
             to_taught = self.model is self.shipped
-        if to_taught and self.taught is not None:
-            self.model = self.taught
-            self.model_name = f"yours, taught with {self.taught.metadata['taught_drawings']} drawings"
-        else:
-            self.model, self.model_name = self.shipped, "shipped model"
+        self.model = self.taught if to_taught and self.taught is not None else self.shipped
+        self.model_name = self.describe_model(self.model)
         self.predict()
+
+    @staticmethod
+    def describe_model(model):
+        """"shipped model", or "yours, taught with N drawings" for a model teach.teach made."""
+        taught_drawings = model.metadata.get("taught_drawings")
+        return f"yours, taught with {taught_drawings} drawings" if taught_drawings else "shipped model"
 
     def teaching_lines(self):
         """The two lines under the hints: which model answers and what teaching bought; the kept counts."""

@@ -202,7 +202,7 @@ def main(argv=None):
     started = time.perf_counter()
     taught = teach(model, images, labels, args.seed, mnist, on_step=lambda done, total: progress.update())
     progress.close()
-    print(f"taught in {time.perf_counter() - started:.2f}s; measuring by cross-validation …", flush=True)
+    print(f"taught in {time.perf_counter() - started:.2f}s; measuring what it bought …", flush=True)
     progress = Progress(MAX_FOLDS, "measuring")
     gain = describe_gain(model, taught, images, labels, args.seed, mnist, on_fold=lambda done, total: progress.update())
     progress.close()

@@ -128,3 +128,13 @@ def test_a_damaged_collection_is_never_overwritten_and_new_drawings_are_not_save
         assert window.note.startswith("not kept: ") and window.collection.drawings == []
     finally:
         pygame.quit()
+
+
+def test_a_window_started_with_a_taught_model_says_it_answers_with_yours(committed_weights_path, paths):
+    model = Model.load(committed_weights_path)
+    model.metadata["taught_drawings"] = 30
+    window = draw.App(model, *paths)
+    try:
+        assert window.teaching_lines()[0] == "answering: yours, taught with 30 drawings"
+    finally:
+        pygame.quit()
