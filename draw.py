@@ -256,7 +256,7 @@ class App:
     """
 
     PANEL_X, BAR_TOP, BAR_HEIGHT, BAR_LENGTH = CANVAS_SIZE + 20, 150, 24, 190
-    SIZE = (CANVAS_SIZE + 330, CANVAS_SIZE + 100)
+    SIZE = (CANVAS_SIZE + 330, CANVAS_SIZE + 138)
     HINT = "drag: draw   Enter: predict   C: clear   Backspace: undo   L: live on/off   V: network   Esc: quit"
     TEACH_HINT = "after it answers, 0-9: keep the drawing as that digit   T: teach it my drawings   S: shipped/mine"
 
@@ -392,7 +392,7 @@ class App:
             self.note = "nothing to teach yet: draw, then press the digit you drew to keep it"
             return
         drawings = list(self.collection.drawings)
-        self.teach_status, self.gain = "teaching…", ""
+        self.teach_status, self.gain = "teaching...", ""
         self.teaching = threading.Thread(target=self.teach_in_background, args=(drawings,), daemon=True)
         self.teaching.start()
 
@@ -413,16 +413,16 @@ class App:
         # it measures with its own copies of the shipped and the taught model.
         shipped = teach.copy_model(self.shipped)
         taught = teach.teach(shipped, images, labels, mnist=mnist,
-                             on_step=lambda done, total: show(f"teaching… {done / total:.0%}"))
+                             on_step=lambda done, total: show(f"teaching... {done / total:.0%}"))
         if self.taught_path:
             try:
                 teach.save_taught(taught, self.taught_path)
             except OSError as error:
                 self.note = f"could not write {self.taught_path}: {error.strerror or error}"
         self.newly_taught = teach.copy_model(taught)  # step() answers with it from the next frame
-        show("measuring what teaching bought…")
+        show("measuring what teaching bought...")
         self.gain = teach.describe_gain(shipped, taught, images, labels, mnist=mnist,
-                                        on_fold=lambda done, total: show(f"measuring… {done}/{total}"))
+                                        on_fold=lambda done, total: show(f"measuring what teaching bought... {done}/{total}"))
         show("")
 
     def take_taught_model(self):
@@ -446,12 +446,12 @@ class App:
         return f"yours, taught with {taught_drawings} drawings" if taught_drawings else "shipped model"
 
     def teaching_lines(self):
-        """The two lines under the hints: which model answers and what teaching bought; the kept counts."""
+        """The lines under the hints: which model answers; teaching's progress or what it bought;
+        how many of each digit are kept; the last thing a key did."""
         counts = self.collection.counts()
-        status = self.teach_status or self.gain
         kept = "kept: " + " ".join(f"{digit}:{count}" for digit, count in enumerate(counts))
-        return (f"answering: {self.model_name}" + (f"   {status}" if status else ""),
-                f"{kept}  ({counts.sum()})" + (f"   {self.note}" if self.note else ""))
+        return (f"answering: {self.model_name}", self.teach_status or self.gain, f"{kept}  ({counts.sum()})",
+                self.note)
 
     def show_network(self):
         """Write the interactive network graph for the current drawing and open it in a browser."""

@@ -148,12 +148,12 @@ def describe_gain(model, taught, images, labels, seed=0, mnist=None, on_fold=Non
     labels = np.asarray(labels, np.int64)
     mnist = mnist or cached_mnist()
     mnist_before, mnist_after = (accuracy(m.predict(mnist.test_images), mnist.test_labels) for m in (model, taught))
-    mnist_part = f"MNIST {mnist_before:.1%} → {mnist_after:.1%}"
+    mnist_part = f"MNIST {mnist_before:.1%} before, {mnist_after:.1%} after"
     reason = too_few(labels)
     if reason:
         return f"{reason}; {mnist_part}"
     before, after = cross_validated_accuracy(model, images, labels, seed, mnist, on_fold)
-    return f"your drawings: {before:.0%} → {after:.0%}, {mnist_part}"
+    return f"your drawings: {before:.0%} before, {after:.0%} after; {mnist_part}"
 
 
 def save_taught(model, path):
@@ -202,7 +202,7 @@ def main(argv=None):
     started = time.perf_counter()
     taught = teach(model, images, labels, args.seed, mnist, on_step=lambda done, total: progress.update())
     progress.close()
-    print(f"taught in {time.perf_counter() - started:.2f}s; measuring what it bought …", flush=True)
+    print(f"taught in {time.perf_counter() - started:.2f}s; measuring what it bought ...", flush=True)
     progress = Progress(MAX_FOLDS, "measuring")
     gain = describe_gain(model, taught, images, labels, args.seed, mnist, on_fold=lambda done, total: progress.update())
     progress.close()

@@ -34,5 +34,5 @@ kept.save(output)
 print(f"# {len(kept.drawings)} drawings by {writer} kept in {output}", file=sys.stderr)
 PY
 cp weights.npz "$work/weights.npz"  # the taught model is written beside these weights, not in the repository
-PYTHON=$python HANDWRITING=$handwriting OUTPUT=docs/teach.png KEYS_FIRST=t WAIT_AFTER_KEYS=25 \
+PYTHON=$python HANDWRITING=$handwriting OUTPUT=docs/teach.png KEYS_FIRST=t WAIT_AFTER_KEYS=60 \
     DRAW_ARGS="--weights $work/weights.npz" bash tools/draw_screenshot.sh "$drawn_digit"
