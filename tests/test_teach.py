@@ -8,6 +8,7 @@ import zipfile
 
 import numpy as np
 import pytest
+import threadpoolctl
 
 import collection
 import teach
@@ -33,6 +34,13 @@ def drawings(strokes, label, count, seed):
     rng = np.random.default_rng(seed)
     images = np.array([digit_from_strokes(written(strokes, rng)).ravel() for _ in range(count)])
     return images, np.full(count, label)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_blas_thread():
+    """Teach as teach.py and draw.py do, with one OpenBLAS thread (a second makes it slower here)."""
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +144,8 @@ def test_cross_validation_scores_each_drawing_with_a_model_that_never_saw_it(shi
 
 def test_the_gain_line_gives_before_and_after_on_your_drawings_and_on_mnist(shipped, continental, small_mnist):
     images, labels, taught = continental
-    line = teach.describe_gain(shipped, taught, images, labels, mnist=small_mnist)
+    two_folds = np.r_[0:2, 12:20]  # 2 flagged ones and 8 crossed sevens: 2 folds, so only 2 teaches
+    line = teach.describe_gain(shipped, taught, images[two_folds], labels[two_folds], mnist=small_mnist)
     assert re.fullmatch(r"your drawings: \d+% before, \d+% after; MNIST \d+\.\d% before, \d+\.\d% after", line)
 
 

@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+import threadpoolctl
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # before any pygame display starts
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -16,6 +17,13 @@ from model import Model  # noqa: E402
 
 ONE = [(200, y) for y in range(60, 341, 20)]
 SEVEN = [(110, 70), (290, 70), (170, 340)]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_blas_thread():
+    """Teach as draw.py does when run, with one OpenBLAS thread (a second makes it slower here)."""
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        yield
 
 
 @pytest.fixture
