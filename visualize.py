@@ -1,8 +1,8 @@
 """Draw the trained network: an interactive graph of all its neurons in the browser, or plots as PNGs.
 
-    python visualize.py                      # network.html, opened in your browser
-    python visualize.py --sample 42          # the same graph lit up by test image 42
-    python visualize.py --image digit.png    # ... or by your own picture of a digit
+    python visualize.py                      # network.html, opened in your browser: draw in it
+    python visualize.py --sample 42          # the same page, starting from test image 42
+    python visualize.py --image digit.png    # ... or from your own picture of a digit
     python visualize.py confusion --show     # one plot: curves, first-layer, confusion, mistakes, activations
     python visualize.py plots                # all five plots into docs/
 
@@ -22,7 +22,7 @@ import plots
 from draw import preprocess
 from data import DataError, load_test_set
 from model import Model, WeightsError
-from network_page import K_DEFAULT, open_in_browser, write_network_html
+from network_page import K_DEFAULT, open_in_browser, pick_examples, write_network_html
 from utils import atomic_write
 
 PLOT_FILES = {"curves": "training_curves.png", "first-layer": "first_layer_weights.png",
@@ -97,12 +97,12 @@ def parse_args(argv=None):
                                       "for `plots`, the folder, default docs)")
     parser.add_argument("--no-open", action="store_true", help="write network.html without opening a browser")
     parser.add_argument("--edges-per-neuron", type=int, default=K_DEFAULT, metavar="K",
-                        help=f"connections drawn into each neuron: its K strongest (default {K_DEFAULT})")
+                        help=f"connections the page draws into each neuron: the K that carry the most (default {K_DEFAULT})")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--sample", type=int, metavar="N",
-                        help="light the network (or the activations plot) with test image N")
+                        help="start the page (or light the activations plot) with test image N")
     source.add_argument("--image", metavar="FILE.png",
-                        help="light it with a picture of one digit, any size; dark ink on a light "
+                        help="start from a picture of one digit, any size; dark ink on a light "
                              "background is inverted first (decided by the mean brightness)")
     parser.add_argument("--data-dir", help="folder with the four MNIST .gz files "
                                            "(default: $NEUROSCRIBBLE_DATA, else data/mnist)")
@@ -121,12 +121,23 @@ def parse_args(argv=None):
     return args
 
 
+def picker_examples(data_dir):
+    """((images, labels), None) for the page's picker from the MNIST test set, or (None, why not)."""
+    try:
+        return pick_examples(*test_set(data_dir)), None
+    except DataError as error:
+        return None, str(error).rstrip(".")
+
+
 def write_page(model, args):
     image, input_name = chosen_input(args)
+    examples, examples_missing = picker_examples(args.data_dir)
     out = args.out or "network.html"
-    graph = write_network_html(model, out, image, args.edges_per_neuron, input_name)
-    print(f"Wrote {out}: {graph.number_of_nodes()} neurons, {graph.number_of_edges():,} connections, "
-          f"{os.path.getsize(out) / 1e6:.1f} MB.")
+    write_network_html(model, out, image=image, input_name=input_name, examples=examples,
+                       examples_missing=examples_missing, edges_per_neuron=args.edges_per_neuron)
+    print(f"Wrote {out}: {sum(model.layer_sizes)} neurons to draw for, {os.path.getsize(out) / 1e6:.1f} MB.")
+    if examples is None:
+        print(f"The page has no MNIST digits to start from: {examples_missing}.")
     if not args.no_open and not open_in_browser(out):
         print(f"No web browser found: open {out} in one yourself.")
 
