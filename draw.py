@@ -7,11 +7,12 @@ preprocessing that turns a drawing into the 28 × 28 image MNIST's digits look l
 import argparse
 import os
 import sys
+import threading
 
 import numpy as np
 from scipy import ndimage
 
-from data import MNIST_CENTER
+from data import MNIST_CENTER, DataError, load_test_set
 from model import Model, WeightsError
 
 pygame = None  # loaded by App, only when a window is made: `import draw` stays free of a window library
@@ -321,17 +322,39 @@ class App:
         elif key == pygame.K_ESCAPE:
             self.running = False
 
+    network_thread = None  # the thread that writes and opens the network page (V)
+    network_page_written = False  # the page depends only on the model: written once per run
+
     def show_network(self):
-        """Write the interactive network graph for the current drawing and open it in a browser."""
-        import network_page  # only now: it brings in networkx and pyvis
-        path = "network.html"
-        try:
-            network_page.write_network_html(self.model, path, image=digit_from_strokes(self.strokes))
-        except OSError as error:
-            self.message = f"could not write {path}: {error.strerror or error}"
-            return
-        opened = network_page.open_in_browser(path)
-        self.message = f"{'opened' if opened else 'wrote'} {path}{'' if opened else ': open it in a browser'}"
+        """Open the network page with this drawing on its pad; the window never waits for it.
+
+        A thread writes network.html (once) and hands the strokes to the browser in the address's
+        fragment (#strokes=...); self.message then says where the page is and whether a browser started.
+        """
+        import network_page  # only now: the page's modules are not needed to draw
+        path = "network.html"  # in the folder the app was started from
+        address = network_page.strokes_fragment(self.strokes)
+
+        def write_and_open():
+            try:
+                if not self.network_page_written:
+                    try:
+                        examples, missing = network_page.pick_examples(*load_test_set()), None
+                    except DataError as error:
+                        examples, missing = None, str(error).rstrip(".")
+                    network_page.write_network_html(self.model, path, examples=examples, examples_missing=missing)
+                    self.network_page_written = True
+            except OSError as error:
+                self.message = f"could not write {path}: {error.strerror or error}"
+                return
+            if network_page.open_in_browser(path, address):
+                self.message = f"opened {path} in your browser"
+            else:
+                self.message = f"wrote {path}; no browser found: open it yourself"
+
+        self.message = f"writing {path} ..."
+        self.network_thread = threading.Thread(target=write_and_open, daemon=True)
+        self.network_thread.start()
 
     def step(self):
         """One frame: handle the waiting events, predict at most once if live, redraw."""
