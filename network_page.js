@@ -483,7 +483,7 @@ var network;  // the vis.Network, global for tests and the benchmark
     barRows.forEach((row, digit) => {
       const p = answer ? answer.probabilities[digit] : 0;
       row.classList.toggle("top", !!answer && digit === answer.digit);
-      row.querySelector("i").style.width = `${(150 * p).toFixed(1)}px`;
+      row.querySelector("i").style.width = `${(90 * p).toFixed(1)}px`;
       row.querySelector("b").textContent = answer ? `${(100 * p).toFixed(1)} %` : "";
     });
     const drawn = state.strokes.length > 0 || state.image;
@@ -519,11 +519,14 @@ var network;  // the vis.Network, global for tests and the benchmark
     event.currentTarget.style.cursor = over === null ? "" : "pointer";
   });
 
-  function select(id) {
+  function select(id) {  // the graph makes room for the panel, and refits unless you had zoomed or panned
+    const wasFitted = Math.abs(network.getScale() - fitScale) < 1e-9 * fitScale;
     state.selected = id;
     if (id === null) panel.classList.remove("open"); else showNeuron(id);
+    document.body.classList.toggle("neuron-open", id !== null);
     pictures.selection = id === null ? null : selectionPicture(id);
-    network.redraw();
+    network.redraw();  // vis-network takes the new size of the graph's box here
+    if (wasFitted) fit();
   }
 
   const format = value => (value >= 0 ? "+" : "−") + Math.abs(value).toFixed(3);
@@ -574,9 +577,10 @@ var network;  // the vis.Network, global for tests and the benchmark
 
   function weightMaps(layer, index) {
     const over = layer === 1 ? "the pixels" : `the ${sizes[layer - 1]} units of ${data.layerNames[layer - 1]}, laid out as in the graph`;
-    return `<p class="hint">Its incoming weights w over ${over}: <span style="color:${colours.positive}">blue</span> ` +
-      `excites, <span style="color:${colours.negative}">red</span> inhibits; right, what this input sends, a·w.</p>` +
-      `<div class="maps"><canvas id="map-w"></canvas><canvas id="map-aw"></canvas></div>`;
+    return `<p class="hint">Its incoming weights over ${over}: <span style="color:${colours.positive}">blue</span> ` +
+      `excites, <span style="color:${colours.negative}">red</span> inhibits, brighter is stronger.</p>` +
+      `<div class="maps"><figure><canvas id="map-w"></canvas><figcaption>what it looks for: w</figcaption></figure>` +
+      `<figure><canvas id="map-aw"></canvas><figcaption>what this input sends it: a·w</figcaption></figure></div>`;
   }
 
   /* Two pictures of the neuron's incoming connections in the previous layer's block: w, and a·w. */
@@ -588,7 +592,7 @@ var network;  // the vis.Network, global for tests and the benchmark
     const cell = Math.max(1, Math.floor(150 / Math.max(rows, columns)));
     for (const [name, values] of maps) {
       const canvas = document.getElementById(name);
-      if (!values) { canvas.hidden = true; continue; }
+      if (!values) { canvas.parentElement.hidden = true; continue; }
       canvas.width = columns; canvas.height = rows;
       canvas.style.width = `${columns * cell}px`; canvas.style.height = `${rows * cell}px`;
       const context = canvas.getContext("2d"), pixels = context.createImageData(columns, rows);

@@ -120,7 +120,7 @@ def save_screenshots(path, folder):
 
 def click_neuron(page, node):
     """Click a neuron where the graph shows it."""
-    dom = page.evaluate(f"() => network.canvasToDOM(network.getPositions([{node}])[{node}])")
+    dom = page.evaluate(f"() => network.canvasToDOM(window.neuroscribble.position({node}))")
     box = page.locator("#network").bounding_box()
     page.mouse.click(box["x"] + dom["x"], box["y"] + dom["y"])
 
