@@ -1,4 +1,4 @@
-"""Draw the trained network: an interactive graph of all its neurons in the browser, or plots as PNGs.
+"""Draw the trained network: a live page of all its neurons to draw in, in the browser, or plots as PNGs.
 
     python visualize.py                      # network.html, opened in your browser: draw in it
     python visualize.py --sample 42          # the same page, starting from test image 42
@@ -6,8 +6,9 @@
     python visualize.py confusion --show     # one plot: curves, first-layer, confusion, mistakes, activations
     python visualize.py plots                # all five plots into docs/
 
-The graph is built in network_page.py and the plots in plots.py; this script picks the input
-and writes the files; draw.py's V key calls network_page directly.
+The page is built in network_page.py (its script, network_page.js, computes the network in the
+browser) and the plots in plots.py; this script picks the inputs and writes the files; draw.py's
+V key calls network_page directly.
 """
 import argparse
 import functools
@@ -135,7 +136,8 @@ def write_page(model, args):
     out = args.out or "network.html"
     write_network_html(model, out, image=image, input_name=input_name, examples=examples,
                        examples_missing=examples_missing, edges_per_neuron=args.edges_per_neuron)
-    print(f"Wrote {out}: {sum(model.layer_sizes)} neurons to draw for, {os.path.getsize(out) / 1e6:.1f} MB.")
+    print(f"Wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB): draw a digit in it and watch all "
+          f"{sum(model.layer_sizes)} neurons answer.")
     if examples is None:
         print(f"The page has no MNIST digits to start from: {examples_missing}.")
     if not args.no_open and not open_in_browser(out):

@@ -102,8 +102,8 @@ def save_screenshot(page, path):
 
 
 def save_screenshots(path, folder):
-    """network_live.png: a 7 half drawn on the pad; network_neuron.png: the finished 7 with the panel of
-    hidden layer 1's most active neuron open."""
+    """network_live.png: a 7 two thirds drawn on the pad; network_neuron.png: the finished 7 with the
+    panel of hidden layer 1's most active neuron open."""
     stroke = densified(SEVEN[0])
     with open_page(path) as (page, _, _):
         drag_on_pad(page, stroke[:len(stroke) * 2 // 3])

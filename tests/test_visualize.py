@@ -261,6 +261,20 @@ def test_an_output_neurons_panel_shows_its_softmax(page, model):
     assert f"= {100 * probability:.2f} %" in page.locator("#neuron").inner_text()
 
 
+def test_legend_says_how_many_of_the_109184_connections_are_drawn_and_folds_away(page, model):
+    strokes = [[[200, 60], [200, 340]]]
+    page.evaluate("strokes => window.neuroscribble.draw(strokes)", strokes)
+    values = model.activations(draw.digit_from_strokes(strokes))
+    carrying = [np.count_nonzero(a[:, None] * dense.W, axis=0) for a, dense in zip(values, model.dense_layers)]
+    drawn = sum(np.minimum(count, network_page.K_DEFAULT).sum() for count in carrying)  # K per neuron, if it has them
+    legend = page.locator("#legend-text")
+    assert f"Lines: {drawn:,} of the 109,184 connections" in legend.inner_text() and "largest |a·w|" in legend.inner_text()
+    page.locator("#legend summary").click()
+    assert not legend.is_visible()
+    page.locator("#legend summary").click()
+    assert legend.is_visible()
+
+
 def test_zooming_out_stops_at_a_sensible_bound(page):
     fitted = page.evaluate("network.getScale()")
     page.mouse.move(900, 400)
