@@ -204,7 +204,7 @@ def segment_distances(points, starts, ends):
     return np.sqrt(((points[:, None, :] - nearest) ** 2).sum(axis=2)).min(axis=1)
 
 
-PIXEL_CENTRES = np.stack(np.meshgrid(np.arange(MNIST_SIZE), np.arange(MNIST_SIZE)), axis=-1).reshape(-1, 2)
+PIXEL_CENTERS = np.stack(np.meshgrid(np.arange(MNIST_SIZE), np.arange(MNIST_SIZE)), axis=-1).reshape(-1, 2)
 """(784, 2): the (x, y) = (column, row) of each pixel of the 28 × 28 image, row by row."""
 
 
@@ -213,7 +213,7 @@ def rasterise(strokes):
     d the distance from a pixel's centre to the nearest segment (a one-point stroke is a dot)."""
     starts = np.concatenate([stroke[:-1] if len(stroke) > 1 else stroke for stroke in strokes])
     ends = np.concatenate([stroke[1:] if len(stroke) > 1 else stroke for stroke in strokes])
-    distance = segment_distances(PIXEL_CENTRES.astype(np.float64), starts, ends)
+    distance = segment_distances(PIXEL_CENTERS.astype(np.float64), starts, ends)
     return np.clip((PEN_RADIUS - distance) / PEN_SOFTNESS + 0.5, 0, 1).reshape(MNIST_SIZE, MNIST_SIZE)
 
 
@@ -239,6 +239,13 @@ def digit_from_strokes(strokes):
     row, column = ndimage.center_of_mass(rasterise(placed))
     offset = middle - (column, row)
     return rasterise([stroke + offset for stroke in placed]).astype(np.float32)
+
+
+def stroke_settings():
+    """digit_from_strokes's constants, for the network page's copy of it (network_page.js). The page's
+    pad is a CANVAS_SIZE square like this canvas, so the app's strokes fit it as they are."""
+    return {"padSize": CANVAS_SIZE, "side": MNIST_SIZE, "skeletonBox": SKELETON_BOX, "radius": PEN_RADIUS,
+            "softness": PEN_SOFTNESS, "minExtent": MIN_DRAWING_EXTENT, "center": list(MNIST_CENTER)}  # (row, column)
 
 
 class App:
@@ -342,7 +349,8 @@ class App:
                         examples, missing = network_page.pick_examples(*load_test_set()), None
                     except DataError as error:
                         examples, missing = None, str(error).rstrip(".")
-                    network_page.write_network_html(self.model, path, examples=examples, examples_missing=missing)
+                    network_page.write_network_html(self.model, path, stroke_settings(), examples=examples,
+                                                     examples_missing=missing)
                     self.network_page_written = True
             except OSError as error:
                 self.message = f"could not write {path}: {error.strerror or error}"

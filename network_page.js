@@ -74,7 +74,7 @@ var network;  // the vis.Network, global for tests and the benchmark
     }
     const extent = Math.max(highX - lowX, highY - lowY);
     if (extent < pen.minExtent) return null;
-    const scale = pen.skeletonBox / extent, middleX = pen.centre[1], middleY = pen.centre[0];
+    const scale = pen.skeletonBox / extent, middleX = pen.center[1], middleY = pen.center[0];
     const placed = strokes.map(stroke => stroke.map(([x, y]) =>
       [(x - (lowX + highX) / 2) * scale + middleX, (y - (lowY + highY) / 2) * scale + middleY]));
     const ink = rasterise(placed);

@@ -3,12 +3,11 @@
 The page pans and zooms with vis-network (inlined from the copy pyvis ships with, nothing is fetched).
 Its script, network_page.js, gets the weights and the neurons' places from here and does the rest
 live: it turns your strokes into the 28 × 28 input exactly as draw.digit_from_strokes does (with
-draw.py's constants, copied in when the page is written), runs the network forward, and paints every
+draw.py's constants, handed in when the page is written), runs the network forward, and paints every
 neuron's activation and the connections that carry the most through vis-network's drawing hooks.
 """
 import base64
 import json
-import math
 import os
 import pathlib
 import webbrowser
@@ -18,8 +17,7 @@ import matplotlib
 import numpy as np
 import pyvis
 
-import draw
-from data import MNIST_CENTER
+from layout import ACTIVATION_COLOURS, block_shape, layer_name, role
 from utils import atomic_write
 
 K_DEFAULT = 8  # connections drawn into each neuron: enough to show structure, few enough to read
@@ -33,13 +31,11 @@ TEMPLATE = "network_template.html"
 SPACING = {"input": 20, "hidden": 28, "output": 56}  # between neighbouring neurons
 DOT_SIZE = {"input": 6, "hidden": 8, "output": 14}  # radius
 LAYER_GAP = 320  # between neighbouring layer blocks
-COLUMN_HEIGHT = 16  # hidden and output layers are blocks at most this many neurons tall
 
 BACKGROUND = "#101418"
 LAYER_COLOURS = {"input": "#5c6370", "hidden": "#aab2bf", "output": "#e5e9f0"}
 POSITIVE, NEGATIVE = "rgb(86, 156, 214)", "rgb(224, 108, 117)"  # the page adds transparency
 EDGE_WIDTH = (0.4, 4.0)  # width for strength 0 and for the layer's strongest drawn edge, linear between
-ACTIVATION_COLOURS = matplotlib.colormaps["viridis"]
 PALETTE_STEPS = 64  # the page colours activations with this many steps of ACTIVATION_COLOURS
 EXAMPLES_PER_DIGIT = 2  # MNIST test digits in the page's picker
 PAGE_OPTIONS = {  # vis-network pans and zooms; the page's own buttons and keys replace vis-network's
@@ -48,32 +44,14 @@ PAGE_OPTIONS = {  # vis-network pans and zooms; the page's own buttons and keys 
 }
 
 
-def role(layer, n_layers):
-    return "input" if layer == 0 else "output" if layer == n_layers - 1 else "hidden"
-
-
-def layer_name(layer, n_layers):
-    return {"input": "input", "output": "output"}.get(role(layer, n_layers), f"hidden layer {layer}")
-
-
-def block_shape(size, layer_role):
-    """(rows, columns) of the block a layer is drawn as, filled row by row.
-
-    The input is its square image (784 -> 28 × 28); other layers are at most 16 rows tall.
-    """
-    rows = math.isqrt(size) if layer_role == "input" else min(size, COLUMN_HEIGHT)
-    columns = math.ceil(size / rows)
-    return math.ceil(size / columns), columns
-
-
-def layer_positions(size, layer_role, x_centre):
-    """(size, 2) array of each neuron's (x, y): its block centred on (x_centre, 0), y pointing down."""
+def layer_positions(size, layer_role, x_center):
+    """(size, 2) array of each neuron's (x, y): its block centred on (x_center, 0), y pointing down."""
     rows, columns = block_shape(size, layer_role)
     index = np.arange(size)
     row, column = index // columns, index % columns
     in_row = np.minimum(columns, size - row * columns)  # a short last row is centred too
     spacing = SPACING[layer_role]
-    return np.column_stack([x_centre + (column - (in_row - 1) / 2) * spacing,
+    return np.column_stack([x_center + (column - (in_row - 1) / 2) * spacing,
                             (row - (rows - 1) / 2) * spacing])
 
 
@@ -83,9 +61,9 @@ def neuron_positions(layer_sizes):
     for layer, size in enumerate(layer_sizes):
         layer_role = role(layer, len(layer_sizes))
         half_width = (block_shape(size, layer_role)[1] - 1) / 2 * SPACING[layer_role]
-        x_centre = 0.0 if right_edge is None else right_edge + LAYER_GAP + half_width
-        positions.append(layer_positions(size, layer_role, x_centre))
-        right_edge = x_centre + half_width
+        x_center = 0.0 if right_edge is None else right_edge + LAYER_GAP + half_width
+        positions.append(layer_positions(size, layer_role, x_center))
+        right_edge = x_center + half_width
     return positions
 
 
@@ -108,9 +86,13 @@ def pick_examples(images, labels, per_digit=EXAMPLES_PER_DIGIT):
     return images[chosen], labels[chosen]
 
 
-def page_data(model, image=None, input_name=None, examples=None, examples_missing=None,
+def page_data(model, pen, image=None, input_name=None, examples=None, examples_missing=None,
               edges_per_neuron=K_DEFAULT):
-    """Everything the page's script needs, JSON-ready: the weights, draw.py's pen, the colours, the picker."""
+    """Everything the page's script needs, JSON-ready: the weights, the pen, the colours, the picker.
+
+    pen: draw.stroke_settings(), the constants of draw.digit_from_strokes that the page's copy of it uses
+    (handed in, not imported: draw.py's V key imports this module).
+    """
     sizes = model.layer_sizes
     n_layers = len(sizes)
     data = {
@@ -122,9 +104,7 @@ def page_data(model, image=None, input_name=None, examples=None, examples_missin
         "biases": [floats_base64(dense.b) for dense in model.dense_layers],
         "testAccuracy": model.metadata.get("test_accuracy"),
         "edgesPerNeuron": edges_per_neuron,
-        "pen": {"padSize": draw.CANVAS_SIZE, "side": draw.MNIST_SIZE, "skeletonBox": draw.SKELETON_BOX,
-                "radius": draw.PEN_RADIUS, "softness": draw.PEN_SOFTNESS,
-                "minExtent": draw.MIN_DRAWING_EXTENT, "centre": list(MNIST_CENTER)},  # centre as (row, column)
+        "pen": pen,
         "colours": {"background": BACKGROUND, "positive": POSITIVE, "negative": NEGATIVE,
                     "layers": [LAYER_COLOURS[role(layer, n_layers)] for layer in range(n_layers)],
                     "dotSizes": [DOT_SIZE[role(layer, n_layers)] for layer in range(n_layers)],
@@ -147,18 +127,18 @@ def script_json(value):
     return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
 
 
-def page_html(model, **data_options):
-    """The whole page as one string; data_options go to page_data."""
+def page_html(model, pen, **data_options):
+    """The whole page as one string; pen and data_options go to page_data."""
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_FOLDERS))
     return environment.get_template(TEMPLATE).render(
         options=script_json(PAGE_OPTIONS),
         background=BACKGROUND,
-        data=script_json(page_data(model, **data_options)))
+        data=script_json(page_data(model, pen, **data_options)))
 
 
-def write_network_html(model, path, **data_options):
-    """Write the self-contained page (UTF-8); data_options go to page_data (image, examples, ...)."""
-    text = page_html(model, **data_options)
+def write_network_html(model, path, pen, **data_options):
+    """Write the self-contained page (UTF-8); pen and data_options go to page_data (image, examples, ...)."""
+    text = page_html(model, pen, **data_options)
     with atomic_write(path) as temporary, open(temporary, "w", encoding="utf-8") as out:
         out.write(text)
 

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import plots
-from draw import preprocess
+from draw import preprocess, stroke_settings
 from data import DataError, load_test_set
 from model import Model, WeightsError
 from network_page import K_DEFAULT, open_in_browser, pick_examples, write_network_html
@@ -98,7 +98,8 @@ def parse_args(argv=None):
                                       "for `plots`, the folder, default docs)")
     parser.add_argument("--no-open", action="store_true", help="write network.html without opening a browser")
     parser.add_argument("--edges-per-neuron", type=int, default=K_DEFAULT, metavar="K",
-                        help=f"connections the page draws into each neuron: the K that carry the most (default {K_DEFAULT})")
+                        help="connections the page draws into each neuron: the K that carry the most "
+                             f"(default {K_DEFAULT})")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--sample", type=int, metavar="N",
                         help="start the page (or light the activations plot) with test image N")
@@ -134,7 +135,7 @@ def write_page(model, args):
     image, input_name = chosen_input(args)
     examples, examples_missing = picker_examples(args.data_dir)
     out = args.out or "network.html"
-    write_network_html(model, out, image=image, input_name=input_name, examples=examples,
+    write_network_html(model, out, stroke_settings(), image=image, input_name=input_name, examples=examples,
                        examples_missing=examples_missing, edges_per_neuron=args.edges_per_neuron)
     print(f"Wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB): draw a digit in it and watch all "
           f"{sum(model.layer_sizes)} neurons answer.")

@@ -23,6 +23,7 @@ from PIL import Image  # Pillow: installed with matplotlib
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository's modules
 
+import draw  # noqa: E402
 import network_page  # noqa: E402
 import visualize  # noqa: E402
 from model import Model  # noqa: E402
@@ -55,7 +56,8 @@ def densified(stroke, per_segment=POINTS_PER_SEGMENT):
     """The stroke with per_segment evenly spaced points along each segment, as a mouse would send."""
     points = [stroke[0]]
     for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
-        points += [(x0 + (x1 - x0) * t / per_segment, y0 + (y1 - y0) * t / per_segment) for t in range(1, per_segment + 1)]
+        points += [(x0 + (x1 - x0) * t / per_segment, y0 + (y1 - y0) * t / per_segment)
+                   for t in range(1, per_segment + 1)]
     return points
 
 
@@ -136,7 +138,8 @@ def main(argv=None):
     examples, examples_missing = visualize.picker_examples(args.data_dir)
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "network.html")
-        network_page.write_network_html(model, path, examples=examples, examples_missing=examples_missing)
+        network_page.write_network_html(model, path, draw.stroke_settings(), examples=examples,
+                                        examples_missing=examples_missing)
         print(f"Chromium headless, viewport {VIEWPORT['width']}×{VIEWPORT['height']}, {args.runs} loads; "
               f"page {os.path.getsize(path) / 1e6:.2f} MB; a 7 of {len(densified(SEVEN[0]))} points, K = "
               f"{network_page.K_DEFAULT}")

@@ -44,7 +44,7 @@ def examples(small_mnist):
 @pytest.fixture(scope="module")
 def page_path(model, examples, tmp_path_factory):
     path = tmp_path_factory.mktemp("page") / "network.html"
-    network_page.write_network_html(model, path, examples=examples)
+    network_page.write_network_html(model, path, draw.stroke_settings(), examples=examples)
     return path
 
 
@@ -90,12 +90,13 @@ def test_page_carries_the_weights_and_biases_exactly(model, page_path):
         assert np.array_equal(floats(biases), dense.b)
 
 
-def test_page_copies_draw_pys_pen_so_the_two_never_diverge(page_path, monkeypatch, model, tmp_path):
+def test_the_page_gets_draw_pys_pen_so_the_two_never_diverge(page_path, monkeypatch, committed_weights_path,
+                                                             tmp_path):
     assert embedded_data(page_path)["pen"] == {
         "padSize": draw.CANVAS_SIZE, "side": 28, "skeletonBox": draw.SKELETON_BOX, "radius": draw.PEN_RADIUS,
-        "softness": draw.PEN_SOFTNESS, "minExtent": draw.MIN_DRAWING_EXTENT, "centre": [14.0, 14.0]}
+        "softness": draw.PEN_SOFTNESS, "minExtent": draw.MIN_DRAWING_EXTENT, "center": [14.0, 14.0]}
     monkeypatch.setattr(draw, "SKELETON_BOX", 17.25)  # a retuned pen reaches the next page written
-    network_page.write_network_html(model, tmp_path / "retuned.html")
+    visualize.main(["--weights", committed_weights_path, "--out", str(tmp_path / "retuned.html"), "--no-open"])
     assert embedded_data(tmp_path / "retuned.html")["pen"]["skeletonBox"] == 17.25
 
 
@@ -132,9 +133,11 @@ def test_page_is_one_utf8_file_under_2_mb_that_fetches_nothing(page_path):
 
 def test_image_of_the_wrong_size_or_range_is_rejected(model, tmp_path):
     with pytest.raises(ValueError, match="784 values in"):
-        network_page.write_network_html(model, tmp_path / "page.html", image=np.zeros((20, 20)))
+        network_page.write_network_html(model, tmp_path / "page.html", draw.stroke_settings(),
+                                        image=np.zeros((20, 20)))
     with pytest.raises(ValueError, match="784 values in"):
-        network_page.write_network_html(model, tmp_path / "page.html", image=np.full(784, 255.0))
+        network_page.write_network_html(model, tmp_path / "page.html", draw.stroke_settings(),
+                                        image=np.full(784, 255.0))
 
 
 # The page in a real browser
@@ -268,7 +271,8 @@ def test_legend_says_how_many_of_the_109184_connections_are_drawn_and_folds_away
     carrying = [np.count_nonzero(a[:, None] * dense.W, axis=0) for a, dense in zip(values, model.dense_layers)]
     drawn = sum(np.minimum(count, network_page.K_DEFAULT).sum() for count in carrying)  # K per neuron, if it has them
     legend = page.locator("#legend-text")
-    assert f"Lines: {drawn:,} of the 109,184 connections" in legend.inner_text() and "largest |a·w|" in legend.inner_text()
+    text = legend.inner_text()
+    assert f"Lines: {drawn:,} of the 109,184 connections" in text and "largest |a·w|" in text
     page.locator("#legend summary").click()
     assert not legend.is_visible()
     page.locator("#legend summary").click()
@@ -356,6 +360,20 @@ def test_training_curves_need_a_training_history(tmp_path):
     Model().save(tmp_path / "bare.npz")
     with pytest.raises(SystemExit, match="^error: .*no training history"):
         visualize.main(["curves", "--weights", str(tmp_path / "bare.npz"), "--out", str(tmp_path / "c.png")])
+
+
+def test_training_curves_of_distortion_training_say_why_training_accuracy_is_lower(committed_weights_path):
+    model = Model.load(committed_weights_path)
+    texts = [text.get_text() for axes in plots.training_curves(model).axes for text in axes.texts]
+    assert any("harder to read" in text for text in texts)
+    model.metadata["augment"] = False
+    assert not [text for axes in plots.training_curves(model).axes for text in axes.texts]
+
+
+def test_mistakes_are_drawn_white_on_black_as_the_app_shows_digits(model, small_mnist):
+    figure = plots.confident_mistakes(model, small_mnist.test_images, small_mnist.test_labels)
+    image = figure.axes[0].images[0]
+    assert image.get_cmap().name == "gray" and image.norm.vmin == 0  # 0 (no ink) is black
 
 
 def test_a_model_that_makes_no_mistakes_is_told_so(model, small_mnist):
