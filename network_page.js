@@ -334,7 +334,8 @@ var network;  // the vis.Network, global for tests and the benchmark
 
   let fitScale = 1;
   function fit() {  // the whole network in view, with the layer labels and the output probabilities
-    const box = {left: Math.min(...X) - 20, right: Math.max(...X) + 130, top: Math.min(...Y) - 60, bottom: Math.max(...Y) + 20};
+    const box = {left: Math.min(...X) - 20, right: Math.max(...X) + 130,
+                 top: Math.min(...Y) - 60, bottom: Math.max(...Y) + 20};
     const view = document.getElementById("network");
     fitScale = 0.96 * Math.min(view.clientWidth / (box.right - box.left), view.clientHeight / (box.bottom - box.top));
     network.moveTo({position: {x: (box.left + box.right) / 2, y: (box.top + box.bottom) / 2}, scale: fitScale});
@@ -499,7 +500,8 @@ var network;  // the vis.Network, global for tests and the benchmark
       : "the largest |w|, as nothing is drawn";
     const gradient = colours.activation.filter((_, i) => i % 8 === 0).join(", ");
     document.getElementById("legend-text").innerHTML =
-      `<b>${sizes.join(" → ")}</b>${data.testAccuracy ? `, ${(100 * data.testAccuracy).toFixed(2)} % right on MNIST's test set` : ""}.<br>` +
+      `<b>${sizes.join(" → ")}</b>` +
+      `${data.testAccuracy ? `, ${(100 * data.testAccuracy).toFixed(2)} % right on MNIST's test set` : ""}.<br>` +
       `Neuron colour = activation: 0 <span style="display:inline-block;width:70px;height:9px;` +
       `background:linear-gradient(to right, ${gradient})"></span> the layer's largest (outputs: probability).<br>` +
       `Lines: ${count.toLocaleString("en")} of the ${total.toLocaleString("en")} connections, into each neuron its ` +
@@ -539,7 +541,8 @@ var network;  // the vis.Network, global for tests and the benchmark
     let html = `<button id="close" title="close (Esc)">×</button><h2>${unitName(layer, index)}` +
       `${layer === nLayers - 1 ? `: the digit ${index}` : ""}</h2>`;
     if (layer === 0) {
-      html += `<p>An input: the brightness of one pixel of the 28 × 28 image${result ? `, now <b>${result.values[0][index].toFixed(3)}</b>` : ""}. ` +
+      html += `<p>An input: the brightness of one pixel of the 28 × 28 image` +
+        `${result ? `, now <b>${result.values[0][index].toFixed(3)}</b>` : ""}. ` +
         `It has no weights of its own; it feeds all ${sizes[1]} neurons of ${data.layerNames[1]}.</p>`;
     } else {
       html += result ? sumTable(layer, index) : `<p class="hint">Draw a digit to see this neuron's numbers.</p>`;
@@ -556,10 +559,11 @@ var network;  // the vis.Network, global for tests and the benchmark
     const terms = Array.from({length: nIn}, (_, i) => a[i] * W[i * nOut + index]);
     const shown = largest(terms, 6), z = state.result.sums[layer][index];
     const rest = terms.reduce((sum, term) => sum + term, 0) - shown.reduce((sum, i) => sum + terms[i], 0);
-    let rows = shown.map(i => `<tr><td>${unitName(layer - 1, i)}</td><td>${a[i].toFixed(3)} × ${format(W[i * nOut + index])}</td>` +
-      `<td>${format(terms[i])}</td></tr>`).join("");
+    let rows = shown.map(i => `<tr><td>${unitName(layer - 1, i)}</td>` +
+      `<td>${a[i].toFixed(3)} × ${format(W[i * nOut + index])}</td><td>${format(terms[i])}</td></tr>`).join("");
     const others = nIn - shown.length, silent = terms.filter(term => term === 0).length;
-    rows += `<tr><td colspan="2">the other ${others} terms (${silent} of them 0: silent inputs)</td><td>${format(rest)}</td></tr>` +
+    rows += `<tr><td colspan="2">the other ${others} terms (${silent} of them 0: silent inputs)</td>` +
+      `<td>${format(rest)}</td></tr>` +
       `<tr><td colspan="2">bias b</td><td>${format(b[index])}</td></tr>` +
       `<tr class="total"><td colspan="2">z = Σ a·w + b</td><td>${format(z)}</td></tr>`;
     let after;
@@ -567,7 +571,8 @@ var network;  // the vis.Network, global for tests and the benchmark
       const sums = state.result.sums[layer], top = Math.max(...sums);
       const denominator = sums.reduce((sum, value) => sum + Math.exp(value - top), 0);
       after = `<p>softmax: p = e<sup>z − max z</sup> ÷ Σ<sub>k</sub> e<sup>z<sub>k</sub> − max z</sup> = ` +
-        `e<sup>${(z - top).toFixed(3)}</sup> ÷ ${denominator.toFixed(3)} = <b>${(100 * state.result.values[layer][index]).toFixed(2)} %</b></p>`;
+        `e<sup>${(z - top).toFixed(3)}</sup> ÷ ${denominator.toFixed(3)} = ` +
+        `<b>${(100 * state.result.values[layer][index]).toFixed(2)} %</b></p>`;
     } else {
       const value = state.result.values[layer][index];
       after = `<p>ReLU: a = max(0, z) = <b>${value.toFixed(3)}</b>${value === 0 ? ": silent, so it sends nothing on" : ""}</p>`;
@@ -576,7 +581,8 @@ var network;  // the vis.Network, global for tests and the benchmark
   }
 
   function weightMaps(layer, index) {
-    const over = layer === 1 ? "the pixels" : `the ${sizes[layer - 1]} units of ${data.layerNames[layer - 1]}, laid out as in the graph`;
+    const over = layer === 1 ? "the pixels"
+      : `the ${sizes[layer - 1]} units of ${data.layerNames[layer - 1]}, laid out as in the graph`;
     return `<p class="hint">Its incoming weights over ${over}: <span style="color:${colours.positive}">blue</span> ` +
       `excites, <span style="color:${colours.negative}">red</span> inhibits, brighter is stronger.</p>` +
       `<div class="maps"><figure><canvas id="map-w"></canvas><figcaption>what it looks for: w</figcaption></figure>` +
