@@ -104,11 +104,11 @@ def save_screenshot(page, path):
 
 
 def save_screenshots(path, folder):
-    """network_live.png: a 7 two thirds drawn on the pad; network_neuron.png: the finished 7 with the
+    """network_live.png: a 7 a third drawn on the pad; network_neuron.png: the finished 7 with the
     panel of hidden layer 1's most active neuron open."""
     stroke = densified(SEVEN[0])
     with open_page(path) as (page, _, _):
-        drag_on_pad(page, stroke[:len(stroke) * 2 // 3])
+        drag_on_pad(page, stroke[:len(stroke) // 3 + 1])  # the network not yet sure
         page.wait_for_timeout(200)
         save_screenshot(page, os.path.join(folder, "network_live.png"))
         page.evaluate("strokes => window.neuroscribble.draw(strokes)", [stroke])
