@@ -335,12 +335,13 @@ class App:
     def show_network(self):
         """Open the network page with this drawing on its pad; the window never waits for it.
 
-        A thread writes network.html (once) and hands the strokes to the browser in the address's
-        fragment (#strokes=...); self.message then says where the page is and whether a browser started.
+        A thread writes network.html (once) and network_drawing.html, which forwards the browser to it
+        with the strokes in the address (#strokes=...); self.message then says where the page is and
+        whether a browser started.
         """
         import network_page  # only now: the page's modules are not needed to draw
-        path = "network.html"  # in the folder the app was started from
-        address = network_page.strokes_fragment(self.strokes)
+        path, opener = "network.html", "network_drawing.html"  # in the folder the app was started from
+        strokes = [list(stroke) for stroke in self.strokes]  # as they are now: drawing goes on meanwhile
 
         def write_and_open():
             try:
@@ -352,13 +353,14 @@ class App:
                     network_page.write_network_html(self.model, path, stroke_settings(), examples=examples,
                                                      examples_missing=missing)
                     self.network_page_written = True
+                network_page.write_opener(opener, path, strokes)
             except OSError as error:
                 self.message = f"could not write {path}: {error.strerror or error}"
                 return
-            if network_page.open_in_browser(path, address):
+            if network_page.open_in_browser(opener):
                 self.message = f"opened {path} in your browser"
             else:
-                self.message = f"wrote {path}; no browser found: open it yourself"
+                self.message = f"wrote {path}; no browser found: open {opener} in one"
 
         self.message = f"writing {path} ..."
         self.network_thread = threading.Thread(target=write_and_open, daemon=True)

@@ -7,6 +7,7 @@ draw.py's constants, handed in when the page is written), runs the network forwa
 neuron's activation and the connections that carry the most through vis-network's drawing hooks.
 """
 import base64
+import html
 import json
 import os
 import pathlib
@@ -149,10 +150,23 @@ def strokes_fragment(strokes):
     return "#strokes=" + json.dumps(rounded, separators=(",", ":"))
 
 
-def open_in_browser(path, fragment=""):
-    """Show a file (at `fragment`, e.g. from strokes_fragment) in the default web browser;
-    False, not an error, when there is none."""
+def write_opener(path, page_path, strokes):
+    """Write a tiny page at `path` that sends the browser on to page_path with these strokes on its pad.
+
+    The strokes travel in the address's fragment (strokes_fragment); a page of its own carries them
+    because some ways of starting a browser (xdg-open, gio) drop the fragment of a file's address.
+    page_path is taken relative to the opener's folder.
+    """
+    target = os.path.relpath(page_path, os.path.dirname(os.path.abspath(path)))
+    address = html.escape(pathlib.PurePath(target).as_posix() + strokes_fragment(strokes))
+    with atomic_write(path) as temporary, open(temporary, "w", encoding="utf-8") as out:
+        out.write(f'<!DOCTYPE html>\n<meta charset="utf-8">\n<meta http-equiv="refresh" content="0; url={address}">\n'
+                  f'<title>NeuroScribble: opening the network page</title>\n<a href="{address}">the network page</a>\n')
+
+
+def open_in_browser(path):
+    """Show a file in the default web browser; False, not an error, when there is none."""
     try:
-        return webbrowser.open(pathlib.Path(path).resolve().as_uri() + fragment)
+        return webbrowser.open(pathlib.Path(path).resolve().as_uri())
     except webbrowser.Error:
         return False

@@ -1,7 +1,9 @@
 """draw.py: the brush, each preprocessing step, the whole pipeline on MNIST and on real
 handwriting, and the window itself driven headless (SDL's dummy video driver)."""
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 import types
@@ -308,8 +310,7 @@ def network_page_calls(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(network_page, "write_network_html",
                         lambda model, path, pen, **options: calls["written"].append(path))
-    monkeypatch.setattr(network_page, "open_in_browser",
-                        lambda path, fragment: calls["opened"].append((path, fragment)) or calls["browser"])
+    monkeypatch.setattr(network_page, "open_in_browser", lambda path: calls["opened"].append(path) or calls["browser"])
     return calls
 
 
@@ -320,19 +321,27 @@ def press_v_and_wait(app):
     app.network_thread.join(timeout=30)
 
 
+def strokes_handed_over(opener_path):
+    """The strokes in the address that the opener page forwards the browser to."""
+    text = open(opener_path, encoding="utf-8").read()
+    address = re.search(r'http-equiv="refresh" content="0; url=([^"]*)"', text).group(1)
+    page, fragment = html.unescape(address).split("#strokes=")
+    assert page == "network.html"
+    return json.loads(fragment)
+
+
 def test_v_opens_the_network_page_with_the_drawing_in_its_address(app, network_page_calls):
     drag(ONE)
     press_v_and_wait(app)
-    (path, fragment), = network_page_calls["opened"]
-    assert network_page_calls["written"] == [path] == ["network.html"]
-    assert fragment.startswith("#strokes=") and json.loads(fragment[len("#strokes="):]) == [[list(p) for p in ONE]]
+    assert network_page_calls == {"written": ["network.html"], "opened": ["network_drawing.html"], "browser": True}
+    assert strokes_handed_over("network_drawing.html") == [[list(point) for point in ONE]]
     assert app.message == "opened network.html in your browser"
 
 
 def test_v_writes_a_real_page_beside_where_the_app_started(app, monkeypatch, tmp_path):
     import network_page
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(network_page, "open_in_browser", lambda path, fragment: True)
+    monkeypatch.setattr(network_page, "open_in_browser", lambda path: True)
     press_v_and_wait(app)
     assert app.message == "opened network.html in your browser"
     assert "window.neuroscribble" in (tmp_path / "network.html").read_text(encoding="utf-8")
@@ -341,16 +350,16 @@ def test_v_writes_a_real_page_beside_where_the_app_started(app, monkeypatch, tmp
 def test_v_says_so_when_no_browser_was_found(app, network_page_calls):
     network_page_calls["browser"] = False
     press_v_and_wait(app)
-    assert app.message == "wrote network.html; no browser found: open it yourself"
+    assert app.message == "wrote network.html; no browser found: open network_drawing.html in one"
 
 
-def test_v_writes_the_page_once_and_then_only_opens_it(app, network_page_calls):
+def test_v_writes_the_page_once_and_then_only_hands_over_the_new_drawing(app, network_page_calls):
     drag(ONE)
     press_v_and_wait(app)
     drag([(120, 300), (280, 300)])
     press_v_and_wait(app)
     assert len(network_page_calls["written"]) == 1 and len(network_page_calls["opened"]) == 2
-    assert json.loads(network_page_calls["opened"][1][1][len("#strokes="):])[1] == [[120, 300], [280, 300]]
+    assert strokes_handed_over("network_drawing.html")[1] == [[120, 300], [280, 300]]
 
 
 def test_v_returns_before_the_page_is_written(app, network_page_calls, monkeypatch):

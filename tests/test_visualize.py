@@ -310,11 +310,14 @@ def test_canvas_is_not_blank(page):
     assert painted > 0.05
 
 
-def test_strokes_in_the_address_are_drawn_when_the_page_opens(browser, page_path, model):
+def test_the_opener_brings_the_page_up_with_the_strokes_drawn(browser, page_path, model):
     page, refused, errors = browser
     strokes = [[(200, 60), (200, 340)]]
-    page.goto("about:blank")  # a new document: only the fragment differs from the page already open
-    page.goto(page_path.resolve().as_uri() + network_page.strokes_fragment(strokes))
+    opener = page_path.parent / "opener" / "network_drawing.html"
+    opener.parent.mkdir()
+    network_page.write_opener(opener, page_path, strokes)
+    page.goto(opener.as_uri())
+    page.wait_for_url(page_path.resolve().as_uri() + "#strokes=*")
     page.wait_for_selector("body[data-drawn-at]", state="attached")
     np.testing.assert_allclose(page.evaluate("window.neuroscribble.prediction()")["probabilities"],
                                python_probabilities(model, strokes), atol=1e-6)
