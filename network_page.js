@@ -3,10 +3,11 @@
  * The weights come from #neuroscribble-data (written by network_page.py). For each drawing the
  * script (1) turns the strokes into the 28 × 28 input exactly as draw.digit_from_strokes does,
  * (2) runs the network forward, z = Σ a·w + b, a = ReLU(z), p = softmax(z) at the end, and
- * (3) picks the connections to draw: into each neuron its K largest |a·w|. vis-network draws the
- * neurons and handles panning and zooming; this script paints the lit state in vis-network's
- * beforeDrawing (connections, under the neurons) and afterDrawing (colours, labels) hooks, so
- * a re-light is one repaint, not an update of hundreds of vis-network objects.
+ * (3) picks the connections to draw: into each neuron its K largest |a·w|. vis-network pans and
+ * zooms; this script paints the 986 neurons and the chosen connections itself, in vis-network's
+ * beforeDrawing (connections, under the neurons) and afterDrawing (neurons, labels) hooks, from a
+ * few canvas paths built once per drawing, so a re-light is one repaint, not an update of hundreds
+ * of vis-network objects (and the neurons need no vis-network nodes: a click finds its neuron here).
  */
 "use strict";
 

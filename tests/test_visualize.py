@@ -429,6 +429,12 @@ def test_sample_starts_the_page_with_that_test_image(committed_weights_path, tmp
     np.testing.assert_array_equal(floats(start["image"]), small_test_set.test_images[3])
 
 
+def test_edges_per_neuron_reaches_the_page(committed_weights_path, tmp_path):
+    out = tmp_path / "page.html"
+    visualize.main(["--weights", committed_weights_path, "--out", str(out), "--no-open", "--edges-per-neuron", "3"])
+    assert embedded_data(out)["edgesPerNeuron"] == 3
+
+
 def test_the_picker_comes_from_the_test_set(committed_weights_path, tmp_path, small_test_set):
     out = tmp_path / "page.html"
     visualize.main(["--weights", committed_weights_path, "--out", str(out), "--no-open"])
