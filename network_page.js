@@ -187,23 +187,19 @@ var network;  // the vis.Network, global for tests and the benchmark
   function edgePicture(lines) {
     const [thinnest, thickest] = colours.edgeWidth;
     const strongest = Math.max(1e-12, ...lines.map(line => Math.abs(line[2])));
-    const picture = [];
-    [colours.positive, colours.negative].forEach((colour, sign) => {
-      for (let step = 0; step < EDGE_STEPS; step++) {
-        const path = new Path2D();
-        let empty = true;
-        for (const [source, target, strength] of lines) {
-          if ((strength > 0 ? 0 : 1) !== sign ||
-              Math.min(EDGE_STEPS - 1, Math.floor(Math.abs(strength) / strongest * EDGE_STEPS)) !== step) continue;
-          path.moveTo(X[source], Y[source]);
-          path.lineTo(X[target], Y[target]);
-          empty = false;
-        }
-        if (!empty) picture.push({path, colour: withAlpha(colour, 0.3 + 0.6 * (step + 1) / EDGE_STEPS),
-                                  width: thinnest + (thickest - thinnest) * (step + 1) / EDGE_STEPS});
-      }
-    });
-    return picture;
+    const paths = new Map();  // sign and step -> one path
+    for (const [source, target, strength] of lines) {
+      const step = Math.min(EDGE_STEPS - 1, Math.floor(Math.abs(strength) / strongest * EDGE_STEPS));
+      const key = (strength > 0 ? "+" : "-") + step;
+      if (!paths.has(key)) paths.set(key, new Path2D());
+      paths.get(key).moveTo(X[source], Y[source]);
+      paths.get(key).lineTo(X[target], Y[target]);
+    }
+    return Array.from(paths, ([key, path]) => {
+      const step = Number(key.slice(1)) + 1;
+      return {path, colour: withAlpha(key[0] === "+" ? colours.positive : colours.negative, 0.3 + 0.6 * step / EDGE_STEPS),
+              width: thinnest + (thickest - thinnest) * step / EDGE_STEPS};
+    }).sort((one, other) => one.width - other.width);  // the strongest on top
   }
 
   /* Neuron ids -> a picture of dots, one path per colour: the activation's viridis step, value ÷ the
@@ -494,6 +490,8 @@ var network;  // the vis.Network, global for tests and the benchmark
     showLegend();
   }
 
+  function thousands(n) { return String(n).replace(/\B(?=(\d{3})+$)/g, ","); }  // 109184 -> "109,184"
+
   function showLegend() {
     const count = state.edges.reduce((sum, {sources}) => sum + sources.filter(source => source >= 0).length, 0);
     const total = layers.reduce((sum, layer) => sum + layer.nIn * layer.nOut, 0);
@@ -505,7 +503,7 @@ var network;  // the vis.Network, global for tests and the benchmark
       `${data.testAccuracy ? `, ${(100 * data.testAccuracy).toFixed(2)} % right on MNIST's test set` : ""}.<br>` +
       `Neuron colour = activation: 0 <span style="display:inline-block;width:70px;height:9px;` +
       `background:linear-gradient(to right, ${gradient})"></span> the layer's largest (outputs: probability).<br>` +
-      `Lines: ${count.toLocaleString("en")} of the ${total.toLocaleString("en")} connections, into each neuron its ` +
+      `Lines: ${thousands(count)} of the ${thousands(total)} connections, into each neuron its ` +
       `${K} with ${chosen}; <span style="color:${colours.positive}">blue</span> excites, ` +
       `<span style="color:${colours.negative}">red</span> inhibits, thicker carries more.<br>` +
       `<span class="hint">Click a neuron for its numbers. Wheel or +/− zoom, drag or arrows pan, 0 fits.</span>`;
