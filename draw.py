@@ -12,7 +12,7 @@ import threading
 import numpy as np
 from scipy import ndimage
 
-from data import MNIST_CENTER, DataError, load_test_set
+from data import MNIST_CENTER
 from model import Model, WeightsError
 
 pygame = None  # loaded by App, only when a window is made: `import draw` stays free of a window library
@@ -346,10 +346,7 @@ class App:
         def write_and_open():
             try:
                 if not self.network_page_written:
-                    try:
-                        examples, missing = network_page.pick_examples(*load_test_set()), None
-                    except DataError as error:
-                        examples, missing = None, str(error).rstrip(".")
+                    examples, missing = network_page.picker_examples()
                     network_page.write_network_html(self.model, path, stroke_settings(), examples=examples,
                                                      examples_missing=missing)
                     self.network_page_written = True

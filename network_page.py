@@ -18,6 +18,7 @@ import matplotlib
 import numpy as np
 import pyvis
 
+from data import DataError, load_test_set
 from layout import ACTIVATION_COLOURS, block_shape, layer_name, role
 from utils import atomic_write
 
@@ -85,6 +86,14 @@ def pick_examples(images, labels, per_digit=EXAMPLES_PER_DIGIT):
     """The first `per_digit` images of each digit 0-9: (images (n, 784), labels (n,)), ordered by digit."""
     chosen = [index for digit in range(10) for index in np.flatnonzero(labels == digit)[:per_digit]]
     return images[chosen], labels[chosen]
+
+
+def picker_examples(data_dir=None):
+    """((images, labels), None) for the page's picker from the MNIST test set on disk, or (None, why not)."""
+    try:
+        return pick_examples(*load_test_set(data_dir)), None
+    except DataError as error:
+        return None, str(error).rstrip(".")
 
 
 def page_data(model, pen, image=None, input_name=None, examples=None, examples_missing=None,

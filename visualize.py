@@ -23,7 +23,7 @@ import plots
 from draw import preprocess, stroke_settings
 from data import DataError, load_test_set
 from model import Model, WeightsError
-from network_page import K_DEFAULT, open_in_browser, pick_examples, write_network_html
+from network_page import K_DEFAULT, open_in_browser, picker_examples, write_network_html
 from utils import atomic_write
 
 PLOT_FILES = {"curves": "training_curves.png", "first-layer": "first_layer_weights.png",
@@ -121,14 +121,6 @@ def parse_args(argv=None):
         if not args.out.lower().endswith(expected) or os.path.isdir(args.out):
             parser.error(f"--out must name a {expected} file for this view")
     return args
-
-
-def picker_examples(data_dir):
-    """((images, labels), None) for the page's picker from the MNIST test set, or (None, why not)."""
-    try:
-        return pick_examples(*test_set(data_dir)), None
-    except DataError as error:
-        return None, str(error).rstrip(".")
 
 
 def write_page(model, args):

@@ -25,7 +25,6 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 import draw  # noqa: E402
 import network_page  # noqa: E402
-import visualize  # noqa: E402
 from model import Model  # noqa: E402
 from tools.headless_chromium import VIEWPORT, open_page  # noqa: E402
 
@@ -135,7 +134,7 @@ def main(argv=None):
     parser.add_argument("--screenshots", metavar="FOLDER", help="also save the README's screenshots here")
     args = parser.parse_args(argv)
     model = Model.load(args.weights)
-    examples, examples_missing = visualize.picker_examples(args.data_dir)
+    examples, examples_missing = network_page.picker_examples(args.data_dir)
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "network.html")
         network_page.write_network_html(model, path, draw.stroke_settings(), examples=examples,

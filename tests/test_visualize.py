@@ -435,7 +435,9 @@ def test_edges_per_neuron_reaches_the_page(committed_weights_path, tmp_path):
     assert embedded_data(out)["edgesPerNeuron"] == 3
 
 
-def test_the_picker_comes_from_the_test_set(committed_weights_path, tmp_path, small_test_set):
+def test_the_picker_comes_from_the_test_set(committed_weights_path, tmp_path, small_mnist, monkeypatch):
+    monkeypatch.setattr(network_page, "load_test_set",
+                        lambda data_dir: (small_mnist.test_images, small_mnist.test_labels))
     out = tmp_path / "page.html"
     visualize.main(["--weights", committed_weights_path, "--out", str(out), "--no-open"])
     assert len(embedded_data(out)["examples"]["labels"]) == 20
