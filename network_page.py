@@ -1,10 +1,10 @@
 """The network page: all 986 neurons in one offline HTML file that you can draw in and watch answer.
 
 The page pans and zooms with vis-network (inlined from the copy pyvis ships with, nothing is fetched).
-Its script, network_page.js, gets the weights and the neurons' places from here and does the rest
-live: it turns your strokes into the 28 × 28 input exactly as draw.digit_from_strokes does (with
-draw.py's constants, handed in when the page is written), runs the network forward, and paints every
-neuron's activation and the connections that carry the most through vis-network's drawing hooks.
+Its scripts get the weights and the neurons' places from here and do the rest live: network_math.js
+turns your strokes into the 28 × 28 input exactly as draw.digit_from_strokes does (with draw.py's
+constants, handed in when the page is written) and runs the network forward; network_page.js paints
+every neuron's activation and the connections that carry the most through vis-network's drawing hooks.
 """
 import base64
 import html
@@ -24,7 +24,7 @@ from utils import atomic_write
 
 K_DEFAULT = 8  # connections drawn into each neuron: enough to show structure, few enough to read
 
-# The template and the page's script live beside this file; vis-network's files come with pyvis.
+# The template and the page's scripts live beside this file; vis-network's files come with pyvis.
 TEMPLATE_FOLDERS = [os.path.dirname(os.path.abspath(__file__)),
                     os.path.join(os.path.dirname(pyvis.__file__), "templates")]
 TEMPLATE = "network_template.html"

@@ -6,8 +6,8 @@
     python visualize.py confusion --show     # one plot: curves, first-layer, confusion, mistakes, activations
     python visualize.py plots                # all five plots into docs/
 
-The page is built in network_page.py (its script, network_page.js, computes the network in the
-browser) and the plots in plots.py; this script picks the inputs and writes the files; draw.py's
+The page is built in network_page.py (its scripts, network_math.js and network_page.js, compute the
+network in the browser) and the plots in plots.py; this script picks the inputs and writes the files; draw.py's
 V key calls network_page directly.
 """
 import argparse
