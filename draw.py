@@ -247,6 +247,13 @@ def digit_from_strokes(strokes):
     return rasterise([stroke + offset for stroke in placed]).astype(np.float32)
 
 
+def stroke_settings():
+    """digit_from_strokes's constants, for the network page's copy of it (network_page.js). The page's
+    pad is a CANVAS_SIZE square like this canvas, so the app's strokes fit it as they are."""
+    return {"padSize": CANVAS_SIZE, "side": MNIST_SIZE, "skeletonBox": SKELETON_BOX, "radius": PEN_RADIUS,
+            "softness": PEN_SOFTNESS, "minExtent": MIN_DRAWING_EXTENT, "center": list(MNIST_CENTER)}  # (row, column)
+
+
 class App:
     """The window: the canvas on the left; the prediction, ten bars and the 28 × 28 input on the right;
     below them, which model answers, your kept drawings and what teaching bought.
@@ -453,17 +460,39 @@ class App:
         return (f"answering: {self.model_name}", self.teach_status or self.gain, f"{kept}  ({counts.sum()})",
                 self.note)
 
+    network_thread = None  # the thread that writes and opens the network page (V)
+    network_page_written = False  # the page depends only on the model: written once per run
+
     def show_network(self):
-        """Write the interactive network graph for the current drawing and open it in a browser."""
-        import network_page  # only now: it brings in networkx and pyvis
-        path = "network.html"
-        try:
-            network_page.write_network_html(self.model, path, image=digit_from_strokes(self.strokes))
-        except OSError as error:
-            self.message = f"could not write {path}: {error.strerror or error}"
-            return
-        opened = network_page.open_in_browser(path)
-        self.message = f"{'opened' if opened else 'wrote'} {path}{'' if opened else ': open it in a browser'}"
+        """Open the network page with this drawing on its pad; the window never waits for it.
+
+        A thread writes network.html (once) and network_drawing.html, which forwards the browser to it
+        with the strokes in the address (#strokes=...); self.message then says where the page is and
+        whether a browser started.
+        """
+        import network_page  # only now: the page's modules are not needed to draw
+        path, opener = "network.html", "network_drawing.html"  # in the folder the app was started from
+        strokes = [list(stroke) for stroke in self.strokes]  # as they are now: drawing goes on meanwhile
+
+        def write_and_open():
+            try:
+                if not self.network_page_written:
+                    examples, missing = network_page.picker_examples()
+                    network_page.write_network_html(self.model, path, stroke_settings(), examples=examples,
+                                                     examples_missing=missing)
+                    self.network_page_written = True
+                network_page.write_opener(opener, path, strokes)
+            except OSError as error:
+                self.message = f"could not write {path}: {error.strerror or error}"
+                return
+            if network_page.open_in_browser(opener):
+                self.message = f"opened {path} in your browser"
+            else:
+                self.message = f"wrote {path}; no browser found: open {opener} in one"
+
+        self.message = f"writing {path} ..."
+        self.network_thread = threading.Thread(target=write_and_open, daemon=True)
+        self.network_thread.start()
 
     def step(self):
         """One frame: handle the waiting events, predict at most once if live, redraw."""
