@@ -88,11 +88,13 @@ class Collection:
                 return cls()
             raise CollectionError(f"{path} does not exist; keep drawings in `python draw.py` "
                                   "(press the digit you drew after it answers).")
+        if not zipfile.is_zipfile(path):  # e.g. a lone .npy array, or anything else
+            raise CollectionError(f"{path} is damaged or not a drawing collection; {MOVE_AWAY}.")
         try:
             with np.load(path, allow_pickle=False) as archive:
                 arrays = {key: archive[key] for key in archive.files}
-        except (ValueError, OSError, zipfile.BadZipFile, EOFError, AttributeError):
-            # not a zip, damaged inside, or object arrays that would need unpickling
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError):
+            # damaged inside, or object arrays that would need unpickling
             raise CollectionError(f"{path} is damaged or not a drawing collection; {MOVE_AWAY}.") from None
         problem = cls._problem(arrays)
         if problem:

@@ -219,13 +219,15 @@ def damaged_files(tmp_path):
     for name, bytes_ in files.items():
         (tmp_path / name).write_bytes(bytes_)
     write_npz(tmp_path / "a model", W0=np.zeros((784, 10)))
+    with open(tmp_path / "one array", "wb") as stream:
+        np.save(stream, np.zeros(3))
     write_npz(tmp_path / "pickled", **{**arrays, "labels": np.array([{"a": 1}], dtype=object)})
     write_npz(tmp_path / "counts off", **{**arrays, "stroke_lengths": arrays["stroke_lengths"] + 1})
     write_npz(tmp_path / "label 12", **{**arrays, "labels": np.array([1, 12, 1], np.int8)})
     write_npz(tmp_path / "nan points", **{**arrays, "points": arrays["points"] * np.nan})
     write_npz(tmp_path / "bright image", **{**arrays, "images": arrays["images"] * 2})
-    return [tmp_path / name for name in ("not a zip", "cut short", "a model", "pickled", "counts off", "label 12",
-                                         "nan points", "bright image")]
+    return [tmp_path / name for name in ("not a zip", "cut short", "a model", "one array", "pickled", "counts off",
+                                         "label 12", "nan points", "bright image")]
 
 
 def test_a_damaged_or_foreign_collection_is_refused_in_one_sentence(tmp_path):
