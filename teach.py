@@ -195,7 +195,7 @@ def main(argv=None):
     except (WeightsError, CollectionError, DataError) as error:
         sys.exit(f"error: {error}")
     counts = np.bincount(labels, minlength=10)
-    print(f"Teaching {os.path.basename(args.weights)} {len(labels)} drawings from {args.collection} "
+    print(f"Teaching a copy of {os.path.basename(args.weights)} the {len(labels)} drawings in {args.collection} "
           f"({'  '.join(f'{digit}:{count}' for digit, count in enumerate(counts) if count)}), "
           f"with MNIST replayed, seed {args.seed}")
     progress = Progress(STEPS, "teaching")
