@@ -22,7 +22,7 @@ import teach  # noqa: E402
 from data import DataError  # noqa: E402
 from draw import digit_from_strokes  # noqa: E402
 from model import Model  # noqa: E402
-from tools.eval_handwriting import DEV_HANDWRITING, fit_to_canvas, load_handwriting  # noqa: E402
+from tools.eval_handwriting import DEV_HANDWRITING, REPO_ROOT, fit_to_canvas, load_handwriting  # noqa: E402
 
 
 

@@ -105,7 +105,7 @@ def test_the_taught_model_answers_the_drawing_on_the_canvas_at_once(app):
     drag(SEVEN)
     app.step()
     teach_and_wait(app)
-    expected = app.taught.predict_proba(draw.digit_from_strokes(app.strokes).reshape(1, -1))[0]
+    expected = draw.read_digit(app.taught, app.strokes).probabilities
     assert np.allclose(app.probabilities, expected)
 
 
