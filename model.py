@@ -3,14 +3,18 @@
 Model knows nothing about data files or the command line; train.py, draw.py and visualize.py
 build on it.
 """
+import math
 import os
 import zipfile
+import zlib
 
 import numpy as np
 
 from layers import Dense, ReLU, Softmax
 
 DEFAULT_LAYER_SIZES = (784, 128, 64, 10)
+MAX_PARAMETERS = 50_000_000  # 200 MB of float32; train.py refuses bigger layers, load() bigger files
+MAX_FILE_BYTES = 8 * MAX_PARAMETERS + (1 << 20)  # float64 weights and a megabyte of metadata
 
 
 class WeightsError(Exception):
@@ -114,13 +118,15 @@ class Model:
     def load(cls, path):
         """Read a file written by save(); anything malformed raises WeightsError saying what."""
         if not os.path.exists(path):
-            raise WeightsError(f"{path} does not exist; make one with `python train.py`.")
+            raise WeightsError(f"{path} does not exist; name a trained model with --weights, "
+                               "or make one with `python train.py`.")
         if not zipfile.is_zipfile(path):
             raise WeightsError(f"{path} is not a readable .npz file; make a new one with `python train.py`.")
         try:
+            check_sizes(path)
             with np.load(path, allow_pickle=False) as archive:
                 arrays = {key: archive[key] for key in archive.files}
-        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError, zlib.error) as error:
             # numpy refuses object arrays (they would need unpickling) with a ValueError naming allow_pickle
             problem = ("holds pickled Python objects, which are never loaded" if "allow_pickle" in str(error)
                        else "is damaged")
@@ -154,3 +160,27 @@ class Model:
         model.metadata = {key[5:]: (value.item() if value.ndim == 0 else value)
                           for key, value in arrays.items() if key.startswith("meta_")}
         return model
+
+
+def check_sizes(path):
+    """Refuse an .npz whose arrays would take more than MAX_FILE_BYTES, before reading any of them.
+
+    Both what the zip says its members inflate to and what each .npy header says its array holds
+    are checked, so neither a compressed bomb nor a header claiming a (10¹²,) array takes memory.
+    """
+    declared = inflated = 0
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():
+            inflated += member.file_size
+            if not member.filename.endswith(".npy"):
+                continue
+            with archive.open(member) as stream:
+                version = np.lib.format.read_magic(stream)
+                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = read_header(stream)
+            declared += math.prod(shape) * dtype.itemsize
+    biggest = max(declared, inflated)
+    if biggest > MAX_FILE_BYTES:
+        raise WeightsError(f"{path} would take {biggest / 1e9:,.1f} GB of memory, far more than any model "
+                           f"this project makes ({MAX_FILE_BYTES / 1e9:.1f} GB at most); it was not read.")
