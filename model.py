@@ -13,7 +13,7 @@ import numpy as np
 from layers import Dense, ReLU, Softmax
 
 DEFAULT_LAYER_SIZES = (784, 128, 64, 10)
-MAX_PARAMETERS = 50_000_000  # 200 MB of float32; train.py refuses bigger layers, load() bigger files
+MAX_PARAMETERS = 50_000_000  # 200 MB of float32 a copy, and training holds four (weights, gradients, RMSProp, start)
 MAX_FILE_BYTES = 8 * MAX_PARAMETERS + (1 << 20)  # float64 weights and a megabyte of metadata
 
 

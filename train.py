@@ -32,12 +32,11 @@ import numpy as np  # only now: every import from here on loads NumPy and OpenBL
 from augment import distorted_batches
 from data import FILES, MIRROR_VARIABLE, DataError, find_data_dir, load_mnist, mirrors_to_try
 from loss import SoftmaxCrossEntropy
-from model import Model, WeightsError
+from model import MAX_PARAMETERS, Model, WeightsError
 from optimizers import RMSProp
 from utils import Progress, accuracy, atomic_write, ctrl_c_deferred, run_script
 
 DEFAULT_OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights.npz")
-MAX_PARAMETERS = 50_000_000    # 200 MB a copy; training holds four (weights, gradients, RMSProp, start)
 GUESSING_LOSS = math.log(10)   # the loss of an even guess over ten digits
 EXPLODED_LOSS = 100 * GUESSING_LOSS  # a batch loss above this has left learning behind
 CHANCE_ACCURACY = 0.2          # test accuracy below twice a guess's 10 % is a failed run
@@ -97,8 +96,9 @@ def unwritable(folder, bytes_needed):
     """
     try:
         handle, trial = tempfile.mkstemp(dir=folder, prefix=f".tmp-{os.getpid()}-", suffix=".npz")
+        os.close(handle)
         try:
-            with os.fdopen(handle, "wb") as stream:
+            with open(trial, "wb") as stream:
                 chunk = bytes(1 << 20)
                 for start in range(0, bytes_needed, len(chunk)):
                     stream.write(chunk[:bytes_needed - start])
