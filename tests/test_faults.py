@@ -282,10 +282,15 @@ def test_a_temporary_left_by_a_killed_process_is_removed_by_the_next_save(tmp_pa
 # --- signals, in a real process -----------------------------------------------------------------------
 
 def start(code, *args, cwd=REPO_ROOT, **env):
-    """A Python process running `code` from the repository, its output piped."""
+    """A Python process running `code` from the repository, its output piped.
+
+    Ctrl-C is given its usual meaning in it: a test run started in the background ignores SIGINT,
+    and a child would inherit that.
+    """
     return subprocess.Popen([sys.executable, "-c", code, *args], cwd=cwd, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=dict(os.environ, PYTHONPATH=REPO_ROOT, **env))
+                            env=dict(os.environ, PYTHONPATH=REPO_ROOT, **env),
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def interrupt_when(process, ready):
@@ -294,7 +299,10 @@ def interrupt_when(process, ready):
     while not ready() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
+    try:
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()  # no-op when it has ended
     return process.returncode, out, err
 
 
