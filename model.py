@@ -168,19 +168,21 @@ def check_sizes(path):
     Both what the zip says its members inflate to and what each .npy header says its array holds
     are checked, so neither a compressed bomb nor a header claiming a (10¹²,) array takes memory.
     """
-    declared = inflated = 0
     with zipfile.ZipFile(path) as archive:
-        for member in archive.infolist():
-            inflated += member.file_size
-            if not member.filename.endswith(".npy"):
-                continue
-            with archive.open(member) as stream:
-                version = np.lib.format.read_magic(stream)
-                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                               else np.lib.format.read_array_header_2_0)
-                shape, _, dtype = read_header(stream)
-            declared += math.prod(shape) * dtype.itemsize
-    biggest = max(declared, inflated)
+        members = archive.infolist()
+        biggest = sum(member.file_size for member in members)
+        if biggest <= MAX_FILE_BYTES:  # only then are the headers worth reading
+            biggest = max(biggest, sum(declared_bytes(archive, member) for member in members
+                                       if member.filename.endswith(".npy")))
     if biggest > MAX_FILE_BYTES:
         raise WeightsError(f"{path} would take {biggest / 1e9:,.1f} GB of memory, far more than any model "
                            f"this project makes ({MAX_FILE_BYTES / 1e9:.1f} GB at most); it was not read.")
+
+
+def declared_bytes(archive, member):
+    """The bytes the array in one .npy member of an open zip says it holds, from its header alone."""
+    with archive.open(member) as stream:
+        version = np.lib.format.read_magic(stream)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(stream)
+    return math.prod(shape) * dtype.itemsize

@@ -130,7 +130,8 @@ def make_files(work, mnist):
                 continue
             packed = bytearray(open(os.path.join(mnist, name), "rb").read())
             cut = bytes(packed[:len(packed) // 2])
-            packed[20] ^= 0xFF  # inside the first deflate block: zlib.error
+            header_end = packed.index(0, 10) + 1 if packed[3] & 8 else 10  # after the stored file name
+            packed[header_end + 5] ^= 0xFF  # inside the first deflate block's code tables: zlib.error
             open(os.path.join(work, "damaged_gzip", name), "wb").write(bytes(packed))
             open(os.path.join(work, "truncated_gzip", name), "wb").write(cut)
     for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
@@ -168,7 +169,7 @@ def cases(work, url, mnist):
         Case("train: --batch-size -3", train + ["--batch-size", "-3"] + out, "error", env=fixture),
         Case("train: --learning-rate nan", train + ["--learning-rate", "nan"] + out, "error", env=fixture),
         Case("train: --hidden-sizes 0", train + ["--hidden-sizes", "0"] + out, "error", env=fixture),
-        Case("train: unknown flag", train + ["--epoch", "3"] + out, "error", env=fixture),
+        Case("train: unknown flag", train + ["--speed", "3"] + out, "error", env=fixture),
         Case("train: mirror answers garbage", train + new_data + ["--mirror", url + "/garbage/"] + out, "error"),
         Case("train: mirror answers 404", train + new_data + ["--mirror", url + "/missing/"] + out, "error"),
         Case("train: mirror truncates", train + new_data + ["--mirror", url + "/truncated/"] + out, "error"),
@@ -206,8 +207,8 @@ def cases(work, url, mnist):
         Case("visualize: confusion, no data, mirror 404", visualize + weights + ["confusion", "--out", "c.png",
                                                                                  "--mirror", url + "/missing/"]
              + new_data, "error", env={"NEUROSCRIBBLE_MIRROR": "http://127.0.0.1:9/"}),
-        Case("visualize: --out in a missing folder", visualize + weights + ["curves", "--out", "no/such/c.png"],
-             "error"),
+        Case("visualize: --out in a new folder (made)", visualize + weights + ["curves", "--out", "new/c.png"], "ok"),
+        Case("visualize: --out unwritable (/proc)", visualize + weights + ["curves", "--out", "/proc/c.png"], "error"),
         Case("visualize: curves from another folder", visualize + ["curves", "--out", "c.png"], "ok"),
         Case("visualize: --edges-per-neuron 0", visualize + ["--edges-per-neuron", "0"], "error"),
         Case("draw: weights missing", draw + ["--weights", "none.npz"], "error"),
@@ -251,21 +252,22 @@ def run(case, work, timeout):
                 wait_for(process, wanted, output, timeout)
                 process.send_signal(signal.SIGKILL if case.expect == "killed" else signal.SIGINT)
         out, err = process.communicate(timeout=timeout)
+        timed_out = False
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         out, err = process.communicate()
-        err += "\n(timed out)"
+        timed_out = True
     out = "".join(output) + out
     code = process.returncode
     traceback = "Traceback (most recent call last)" in err
-    last_line = next((line for line in reversed(err.strip().splitlines()) if line.strip()), "")
+    last_line = next((line for line in reversed((out + err).splitlines()) if line.strip()), "")
     if traceback:
         ending = "traceback"
     elif code == 0:
         ending = "finished"
     elif code == -signal.SIGKILL:
         ending = "killed"
-    elif "(timed out)" in err:
+    elif timed_out:
         ending = "timed out"
     else:
         ending = "one sentence: " + last_line[:90]
