@@ -11,7 +11,9 @@ from scipy import ndimage
 from data import MNIST_CENTER
 
 SIDE = 28
-CENTRE = MNIST_CENTER[0]  # rotate and scale about (14, 14), where MNIST puts the centre of mass
+CENTER = MNIST_CENTER[0]  # rotate and scale about (14, 14), where MNIST puts the centre of mass
+_rows, _columns = np.indices((SIDE, SIDE), dtype=np.float32)
+CENTERED_PIXELS = np.stack([_columns.ravel(), _rows.ravel()]) - np.float32(CENTER)  # (2, 784): p − c
 
 # Common ranges are ±15° and ±15 % (Simard et al., 2003) with α = 34; for 15 epochs of the
 # 784-128-64-10 network milder rotation, scaling and elastic strength gave the best MNIST test
@@ -88,15 +90,11 @@ def sampling_points(count, rng, out):
     matrix = np.stack([np.stack([cos, cos * shear - sin], axis=-1),  # R(θ) · [[1, k], [0, 1]] / s
                        np.stack([sin, sin * shear + cos], axis=-1)], axis=-2).astype(np.float32)
     # A (p − c) for every image n and pixel p; einsum's own loop leaves BLAS to the training thread
-    np.einsum("nij,jp->nip", matrix, CENTRED_PIXELS, out=out)
-    out += (CENTRE + rng.uniform(-MAX_SHIFT, MAX_SHIFT, (count, 2, 1))).astype(np.float32)
+    np.einsum("nij,jp->nip", matrix, CENTERED_PIXELS, out=out)
+    out += (CENTER + rng.uniform(-MAX_SHIFT, MAX_SHIFT, (count, 2, 1))).astype(np.float32)
     bank = elastic_field_bank()
     out += bank[rng.integers(len(bank), size=(count, 2))]
     return out
-
-
-_rows, _columns = np.indices((SIDE, SIDE), dtype=np.float32)
-CENTRED_PIXELS = np.stack([_columns.ravel(), _rows.ravel()]) - np.float32(CENTRE)  # (2, 784): p − c
 
 
 class Workspace:

@@ -3,12 +3,19 @@ preprocessing that turns a drawing into the 28 × 28 image MNIST's digits look l
 
     python draw.py                      # uses weights.npz beside this file
     python draw.py --weights other.npz
+
+After it answers, press the digit you drew to keep the drawing in your collection
+(my_drawings.npz beside the weights); T teaches the network your handwriting (teach.py).
 """
 import argparse
 import os
 import sys
+import threading
 
-import numpy as np
+if __name__ == "__main__":  # one OpenBLAS thread for teaching (T), as teach.py explains; before NumPy loads
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 from scipy import ndimage
 
 from data import MNIST_CENTER
@@ -220,7 +227,7 @@ def segment_distances(points, starts, ends):
     return np.sqrt(((points[:, None, :] - nearest) ** 2).sum(axis=2)).min(axis=1)
 
 
-PIXEL_CENTRES = np.stack(np.meshgrid(np.arange(MNIST_SIZE), np.arange(MNIST_SIZE)), axis=-1).reshape(-1, 2)
+PIXEL_CENTERS = np.stack(np.meshgrid(np.arange(MNIST_SIZE), np.arange(MNIST_SIZE)), axis=-1).reshape(-1, 2)
 """(784, 2): the (x, y) = (column, row) of each pixel of the 28 × 28 image, row by row."""
 
 
@@ -229,7 +236,7 @@ def rasterise(strokes):
     d the distance from a pixel's centre to the nearest segment (a one-point stroke is a dot)."""
     starts = np.concatenate([stroke[:-1] if len(stroke) > 1 else stroke for stroke in strokes])
     ends = np.concatenate([stroke[1:] if len(stroke) > 1 else stroke for stroke in strokes])
-    distance = segment_distances(PIXEL_CENTRES.astype(np.float64), starts, ends)
+    distance = segment_distances(PIXEL_CENTERS.astype(np.float64), starts, ends)
     return np.clip((PEN_RADIUS - distance) / PEN_SOFTNESS + 0.5, 0, 1).reshape(MNIST_SIZE, MNIST_SIZE)
 
 
@@ -257,14 +264,27 @@ def digit_from_strokes(strokes):
     return rasterise([stroke + offset for stroke in placed]).astype(np.float32)
 
 
+def stroke_settings():
+    """digit_from_strokes's constants, for the network page's copy of it (network_page.js). The page's
+    pad is a CANVAS_SIZE square like this canvas, so the app's strokes fit it as they are."""
+    return {"padSize": CANVAS_SIZE, "side": MNIST_SIZE, "skeletonBox": SKELETON_BOX, "radius": PEN_RADIUS,
+            "softness": PEN_SOFTNESS, "minExtent": MIN_DRAWING_EXTENT, "center": list(MNIST_CENTER)}  # (row, column)
+
+
 class App:
-    """The window: the canvas on the left; the prediction, ten bars and the 28 × 28 input on the right."""
+    """The window: the canvas on the left; the prediction, ten bars and the 28 × 28 input on the right;
+    below them, which model answers, your kept drawings and what teaching bought.
+
+    collection_path: where kept drawings are saved (None: kept in memory only); taught_path: where
+    a taught model is saved (None: not saved); mnist or data_dir: the MNIST replayed while teaching.
+    """
 
     PANEL_X, BAR_TOP, BAR_HEIGHT, BAR_LENGTH = CANVAS_SIZE + 20, 150, 24, 190
-    SIZE = (CANVAS_SIZE + 330, CANVAS_SIZE + 30)
+    SIZE = (CANVAS_SIZE + 330, CANVAS_SIZE + 138)
     HINT = "drag: draw   Enter: predict   C: clear   Backspace: undo   L: live on/off   V: network   Esc: quit"
+    TEACH_HINT = "after it answers, 0-9: keep the drawing as that digit   T: teach it my drawings   S: shipped/mine"
 
-    def __init__(self, model):
+    def __init__(self, model, collection_path=None, taught_path=None, mnist=None, data_dir=None):
         global pygame
         os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # silences pygame's greeting
         import pygame
@@ -278,6 +298,7 @@ class App:
         self.strokes, self.drawing, self.live, self.running = [], False, True, True
         self.show_result(None, None, "draw a digit first")
         self.changed = False
+        self.set_up_teaching(collection_path, taught_path, mnist, data_dir)
 
     def show_result(self, image, probabilities, message):
         """What the panel shows: the network's input, its probabilities (or None) and a message."""
@@ -337,23 +358,164 @@ class App:
             self.show_network()
         elif key == pygame.K_ESCAPE:
             self.running = False
+        elif key in self.digit_keys:
+            self.keep_drawing(self.digit_keys[key])
+        elif key == pygame.K_t:
+            self.start_teaching()
+        elif key == pygame.K_s:
+            self.switch_model()
+
+    # --- teaching: keep labelled drawings (0-9), teach them (T), shipped or taught model (S) ---
+
+    def set_up_teaching(self, collection_path, taught_path, mnist, data_dir):
+        import collection  # only now: the teaching modules, like pygame, belong to the window
+        import teach
+        self.teach_module, self.digit_keys = teach, {}
+        for digit in range(10):
+            self.digit_keys[getattr(pygame, f"K_{digit}")] = self.digit_keys[getattr(pygame, f"K_KP{digit}")] = digit
+        self.collection_path, self.taught_path = collection_path, taught_path
+        self.replay = (lambda: mnist) if mnist is not None else (lambda: teach.cached_mnist(data_dir))
+        self.shipped, self.taught, self.newly_taught = self.model, None, None
+        self.model_name = self.describe_model(self.model)
+        self.teaching, self.teach_status, self.gain, self.note = None, "", "", ""
+        self.collection_problem = None
+        try:
+            self.collection = collection.Collection.load(collection_path, missing_ok=True) if collection_path \
+                else collection.Collection()
+        except collection.CollectionError as error:  # never overwritten: new drawings go unsaved
+            self.collection, self.collection_problem = collection.Collection(), str(error)
+            self.note = self.collection_problem
+
+    def keep_drawing(self, label):
+        """Keep the answered drawing in the collection as `label`, save it at once, clear the canvas."""
+        if self.probabilities is None:
+            self.note = "draw a digit and let it answer before pressing the digit you drew"
+            return
+        if self.collection_problem:
+            self.note = f"not kept: {self.collection_problem}"
+            return
+        answer = int(self.probabilities.argmax())
+        self.collection.add(self.strokes, self.image, label, answer)
+        if self.collection_path:
+            try:
+                self.collection.save(self.collection_path)
+            except OSError as error:
+                self.collection.drawings.pop()
+                self.note = f"not kept: could not write {self.collection_path}: {error.strerror or error}"
+                return
+        self.note = f"kept as {label}" + (f": it said {answer}; you said {label}" if answer != label else "")
+        self.strokes, self.drawing = [], False
+        self.canvas[...] = 0
+        self.predict()
+
+    def start_teaching(self):
+        """Teach a copy of the shipped model the collection, on a thread: the window stays responsive."""
+        if self.teaching and self.teaching.is_alive():
+            return
+        if not self.collection.drawings:
+            self.note = "nothing to teach yet: draw, then press the digit you drew to keep it"
+            return
+        drawings = list(self.collection.drawings)
+        self.teach_status, self.gain = "teaching...", ""
+        self.teaching = threading.Thread(target=self.teach_in_background, args=(drawings,), daemon=True)
+        self.teaching.start()
+
+    def teach_in_background(self, drawings):
+        """Runs on the teaching thread; the window shows teach_status, and step() takes the new model."""
+        teach = self.teach_module
+
+        def show(words):
+            self.teach_status = words
+
+        kept = type(self.collection)(drawings)
+        try:
+            images, labels, mnist = kept.images(), kept.labels(), self.replay()
+        except teach.DataError as error:
+            show(f"could not teach: {error}")
+            return
+        # A model's layers keep scratch buffers, so this thread never runs a model the window runs:
+        # it measures with its own copies of the shipped and the taught model.
+        shipped = teach.copy_model(self.shipped)
+        taught = teach.teach(shipped, images, labels, mnist=mnist,
+                             on_step=lambda done, total: show(f"teaching... {done / total:.0%}"))
+        if self.taught_path:
+            try:
+                teach.save_taught(taught, self.taught_path)
+            except OSError as error:
+                self.note = f"could not write {self.taught_path}: {error.strerror or error}"
+        self.newly_taught = teach.copy_model(taught)  # step() answers with it from the next frame
+        show("measuring what teaching bought...")
+        self.gain = teach.describe_gain(shipped, taught, images, labels, mnist=mnist,
+                                        on_fold=lambda done, total: show(f"measuring what teaching bought... {done}/{total}"))
+        show("")
+
+    def take_taught_model(self):
+        """Called every frame: once teaching has made a model, answer with it at once."""
+        if self.newly_taught is not None:
+            self.taught, self.newly_taught = self.newly_taught, None
+            self.switch_model(to_taught=True)
+
+    def switch_model(self, to_taught=None):
+        """S: between the shipped model (never overwritten) and your taught one, if there is one."""
+        if to_taught is None:
+            to_taught = self.model is self.shipped
+        self.model = self.taught if to_taught and self.taught is not None else self.shipped
+        self.model_name = self.describe_model(self.model)
+        self.predict()
+
+    @staticmethod
+    def describe_model(model):
+        """"shipped model", or "yours, taught with N drawings" for a model teach.teach made."""
+        taught_drawings = model.metadata.get("taught_drawings")
+        return f"yours, taught with {taught_drawings} drawings" if taught_drawings else "shipped model"
+
+    def teaching_lines(self):
+        """The lines under the hints: which model answers; teaching's progress or what it bought;
+        how many of each digit are kept; the last thing a key did."""
+        counts = self.collection.counts()
+        kept = "kept: " + " ".join(f"{digit}:{count}" for digit, count in enumerate(counts))
+        return (f"answering: {self.model_name}", self.teach_status or self.gain, f"{kept}  ({counts.sum()})",
+                self.note)
+
+    network_thread = None  # the thread that writes and opens the network page (V)
+    network_page_written = False  # the page depends only on the model: written once per run
 
     def show_network(self):
-        """Write the interactive network graph for the current drawing and open it in a browser."""
-        import network_page  # only now: it brings in networkx and pyvis
-        path = "network.html"
-        try:
-            network_page.write_network_html(self.model, path, image=digit_from_strokes(self.strokes))
-        except OSError as error:
-            self.message = f"could not write {path}: {error.strerror or error}"
-            return
-        opened = network_page.open_in_browser(path)
-        self.message = f"{'opened' if opened else 'wrote'} {path}{'' if opened else ': open it in a browser'}"
+        """Open the network page with this drawing on its pad; the window never waits for it.
+
+        A thread writes network.html (once) and network_drawing.html, which forwards the browser to it
+        with the strokes in the address (#strokes=...); self.message then says where the page is and
+        whether a browser started.
+        """
+        import network_page  # only now: the page's modules are not needed to draw
+        path, opener = "network.html", "network_drawing.html"  # in the folder the app was started from
+        strokes = [list(stroke) for stroke in self.strokes]  # as they are now: drawing goes on meanwhile
+
+        def write_and_open():
+            try:
+                if not self.network_page_written:
+                    examples, missing = network_page.picker_examples()
+                    network_page.write_network_html(self.model, path, stroke_settings(), examples=examples,
+                                                     examples_missing=missing)
+                    self.network_page_written = True
+                network_page.write_opener(opener, path, strokes)
+            except OSError as error:
+                self.message = f"could not write {path}: {error.strerror or error}"
+                return
+            if network_page.open_in_browser(opener):
+                self.message = f"opened {path} in your browser"
+            else:
+                self.message = f"wrote {path}; no browser found: open {opener} in one"
+
+        self.message = f"writing {path} ..."
+        self.network_thread = threading.Thread(target=write_and_open, daemon=True)
+        self.network_thread.start()
 
     def step(self):
         """One frame: handle the waiting events, predict at most once if live, redraw."""
         for event in pygame.event.get():
             self.handle(event)
+        self.take_taught_model()
         if self.live and self.changed:
             self.predict()
         self.render()
@@ -366,6 +528,9 @@ class App:
         screen.fill((30, 30, 38))
         screen.blit(pygame.surfarray.make_surface(np.dstack([self.canvas.T] * 3)), (0, 0))
         self.text(self.HINT, 20, (10, CANVAS_SIZE + 8), (170, 170, 180))
+        self.text(self.TEACH_HINT, 20, (10, CANVAS_SIZE + 28), (170, 170, 180))
+        for row, line in enumerate(self.teaching_lines()):
+            self.text(line, 20, (10, CANVAS_SIZE + 54 + 20 * row))
         x = self.PANEL_X
         if self.probabilities is None:
             self.text(self.message, 26, (x, 50))
@@ -397,6 +562,10 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Draw a digit and watch NeuroScribble's network name it.")
     parser.add_argument("--weights", default=DEFAULT_WEIGHTS,
                         help="the trained model to use (default weights.npz beside draw.py)")
+    parser.add_argument("--collection", help="where the drawings you label are kept "
+                                             "(default: my_drawings.npz beside the weights)")
+    parser.add_argument("--data-dir", help="folder with the four MNIST .gz files, replayed when you teach (T) "
+                                           "(default: $NEUROSCRIBBLE_DATA, else data/mnist)")
     return parser.parse_args(argv)
 
 
@@ -406,7 +575,11 @@ def main(argv=None):
         model = Model.load(args.weights)
     except WeightsError as error:
         sys.exit(f"error: {error}")
-    App(model).run()
+    folder = os.path.dirname(os.path.abspath(args.weights))
+    taught_path = os.path.join(folder, "my_weights.npz")
+    if os.path.abspath(args.weights) == taught_path:
+        taught_path = None  # started from a taught model: teaching never writes over the model it started from
+    App(model, args.collection or os.path.join(folder, "my_drawings.npz"), taught_path, data_dir=args.data_dir).run()
     return 0
 
 

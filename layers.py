@@ -1,7 +1,8 @@
 """The network's building blocks: Dense, ReLU and Softmax, each with forward and backward.
 
 Every layer caches what its backward pass needs and reuses its output buffers from batch to
-batch, so the training loop allocates no new arrays once the first batch has run.
+batch, so the training loop allocates no new arrays once the first batch has run. That means an
+array a layer returns is overwritten by its next call: copy it to keep it.
 """
 import numpy as np
 
@@ -20,16 +21,41 @@ class Layer:
         return array
 
 
-class Dense(Layer):
-    """Fully connected layer: z = x W + b, with x (batch, n_in), W (n_in, n_out), b (n_out,)."""
+def he_initial_weights(n_in, n_out, rng, dtype=np.float32):
+    """W (n_in, n_out) drawn from N(0, 2 / n_in) (He initialisation): keeps ReLU activations' variance steady."""
+    return (rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)).astype(dtype)
 
-    def __init__(self, n_in, n_out, rng, dtype=np.float32):
+
+def softmax(z, out):
+    """p_k = exp(z_k − m) / Σ_j exp(z_j − m) for each row of z, m = max_j z_j, written into `out`.
+
+    Subtracting m changes nothing mathematically and keeps exp from overflowing. Returns p and
+    the row sums Σ_j exp(z_j − m), from which the cross-entropy takes its log-sum-exp (loss.py).
+    """
+    np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    sums = out.sum(axis=1)
+    out /= sums[:, None]
+    return out, sums
+
+
+class Dense(Layer):
+    """Fully connected layer: z = x W + b, with x (batch, n_in), W (n_in, n_out), b (n_out,).
+
+    W, b and their gradients dW, db are handed in, not made here: Model gives each layer views
+    into its two flat arrays (model.py); Dense.create makes a layer with arrays of its own.
+    """
+
+    def __init__(self, W, b, dW, db):
         super().__init__()
-        # He initialisation: Var(W) = 2 / n_in keeps the variance of ReLU activations steady.
-        self.W = (rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)).astype(dtype)
-        self.b = np.zeros(n_out, dtype)
-        self.dW = np.zeros_like(self.W)
-        self.db = np.zeros_like(self.b)
+        self.W, self.b, self.dW, self.db = W, b, dW, db
+
+    @classmethod
+    def create(cls, n_in, n_out, rng, dtype=np.float32):
+        """A layer owning its arrays: He-initialised W, zero b."""
+        W = he_initial_weights(n_in, n_out, rng, dtype)
+        b = np.zeros(n_out, dtype)
+        return cls(W, b, np.zeros_like(W), np.zeros_like(b))
 
     def forward(self, x):
         """z = x W + b."""
@@ -68,19 +94,15 @@ class ReLU(Layer):
 
 
 class Softmax(Layer):
-    """p_i = exp(z_i − max z) / Σ_j exp(z_j − max z): probabilities over the classes of each row.
+    """The softmax above as a layer: probabilities over the classes of each row.
 
     Training uses the fused softmax + cross-entropy gradient in loss.py; this layer's own
     backward is the general chain rule, kept for inspection and the gradient checks.
     """
 
     def forward(self, z):
-        p = self.buffer("p", z.shape, z.dtype)
-        np.subtract(z, z.max(axis=1, keepdims=True), out=p)  # shift: exp never overflows
-        np.exp(p, out=p)
-        p /= p.sum(axis=1, keepdims=True)
-        self.p = p
-        return p
+        self.p, _ = softmax(z, out=self.buffer("p", z.shape, z.dtype))
+        return self.p
 
     def backward(self, grad_p):
         """∂L/∂z_i = p_i (∂L/∂p_i − Σ_j ∂L/∂p_j p_j)."""

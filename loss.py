@@ -1,6 +1,8 @@
 """Categorical cross-entropy on raw scores (logits), fused with the softmax that precedes it."""
 import numpy as np
 
+from layers import softmax
+
 
 class SoftmaxCrossEntropy:
     """L = mean over the batch of −log p_y, with p = softmax(z) and y the true class.
@@ -10,25 +12,22 @@ class SoftmaxCrossEntropy:
     """
 
     def __init__(self):
-        self._shifted = None
+        self._probs = self._grad = None
 
     def forward(self, logits, labels):
         """logits (batch, classes) float, labels (batch,) int -> mean loss as a Python float."""
-        if self._shifted is None or self._shifted.shape != logits.shape:
-            self._shifted = np.empty_like(logits)
-            self._probs = np.empty_like(logits)
-        shifted, probs = self._shifted, self._probs
-        np.subtract(logits, logits.max(axis=1, keepdims=True), out=shifted)
-        np.exp(shifted, out=probs)
-        sum_exp = probs.sum(axis=1)
-        probs /= sum_exp[:, None]
+        if self._probs is None or self._probs.shape != logits.shape or self._probs.dtype != logits.dtype:
+            self._probs, self._grad = np.empty_like(logits), np.empty_like(logits)
+        _, sums = softmax(logits, out=self._probs)
         self.labels = labels
         rows = np.arange(len(labels))
-        return float((np.log(sum_exp) - shifted[rows, labels]).sum()) / len(labels)
+        true_shifted = logits[rows, labels] - logits.max(axis=1)  # z_y − m
+        return float((np.log(sums) - true_shifted).sum()) / len(labels)
 
     def backward(self):
-        """∂L/∂z = (p − y_onehot) / batch, written over the stored probabilities."""
-        grad = self._probs
+        """∂L/∂z = (p − y_onehot) / batch, into a reused buffer (overwritten by the next call)."""
+        grad = self._grad
+        np.copyto(grad, self._probs)
         grad[np.arange(len(self.labels)), self.labels] -= 1
         grad /= len(self.labels)
         return grad

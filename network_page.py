@@ -1,26 +1,30 @@
-"""The interactive network graph: every neuron and its strongest connections, as one offline page.
+"""The network page: all 986 neurons in one offline HTML file that you can draw in and watch answer.
 
-networkx holds the graph (neurons at fixed positions, the chosen connections); pyvis renders it
-through network_template.html into an HTML file that draws with vis-network, inlined, not fetched.
+The page pans and zooms with vis-network (inlined from the copy pyvis ships with, nothing is fetched).
+Its scripts get the weights and the neurons' places from here and do the rest live: network_math.js
+turns your strokes into the 28 × 28 input exactly as draw.digit_from_strokes does (with draw.py's
+constants, handed in when the page is written) and runs the network forward; network_page.js paints
+every neuron's activation and the connections that carry the most through vis-network's drawing hooks.
 """
+import base64
 import html
 import json
-import math
 import os
 import pathlib
 import webbrowser
 
+import jinja2
 import matplotlib
-import networkx as nx
 import numpy as np
 import pyvis
-from pyvis.network import Network
 
+from data import DataError, load_test_set
+from layout import ACTIVATION_COLOURS, block_shape, layer_name, role
 from utils import atomic_write
 
 K_DEFAULT = 8  # connections drawn into each neuron: enough to show structure, few enough to read
 
-# pyvis renders our template, which inlines the vis-network files that pyvis ships with.
+# The template and the page's scripts live beside this file; vis-network's files come with pyvis.
 TEMPLATE_FOLDERS = [os.path.dirname(os.path.abspath(__file__)),
                     os.path.join(os.path.dirname(pyvis.__file__), "templates")]
 TEMPLATE = "network_template.html"
@@ -29,50 +33,40 @@ TEMPLATE = "network_template.html"
 SPACING = {"input": 20, "hidden": 28, "output": 56}  # between neighbouring neurons
 DOT_SIZE = {"input": 6, "hidden": 8, "output": 14}  # radius
 LAYER_GAP = 320  # between neighbouring layer blocks
-COLUMN_HEIGHT = 16  # hidden and output layers are blocks at most this many neurons tall
 
 BACKGROUND = "#101418"
 LAYER_COLOURS = {"input": "#5c6370", "hidden": "#aab2bf", "output": "#e5e9f0"}
-POSITIVE, NEGATIVE = "rgba(86, 156, 214, 0.65)", "rgba(224, 108, 117, 0.65)"
+POSITIVE, NEGATIVE = "rgb(86, 156, 214)", "rgb(224, 108, 117)"  # the page adds transparency
 EDGE_WIDTH = (0.4, 4.0)  # width for strength 0 and for the layer's strongest drawn edge, linear between
-ACTIVATION_COLOURS = matplotlib.colormaps["viridis"]
-PAGE_OPTIONS = {  # vis-network: a fixed layout, so panning and zooming only repaint
+PALETTE_STEPS = 64  # the page colours activations with this many steps of ACTIVATION_COLOURS
+EXAMPLES_PER_DIGIT = 2  # MNIST test digits in the page's picker
+PAGE_OPTIONS = {  # vis-network pans and zooms; the page's own buttons and keys replace vis-network's
     "physics": {"enabled": False},
-    "layout": {"improvedLayout": False},
-    "nodes": {"shape": "dot", "font": {"size": 0}},  # pyvis labels every node with its id: hide those
-    "edges": {"smooth": False},
-    "interaction": {"dragNodes": False, "hideEdgesOnDrag": True, "hideEdgesOnZoom": True,
-                    "tooltipDelay": 100, "navigationButtons": True},
+    "interaction": {"navigationButtons": False, "keyboard": False},
 }
 
 
-def role(layer, n_layers):
-    return "input" if layer == 0 else "output" if layer == n_layers - 1 else "hidden"
-
-
-def layer_name(layer, n_layers):
-    return {"input": "input", "output": "output"}.get(role(layer, n_layers), f"hidden layer {layer}")
-
-
-def block_shape(size, layer_role):
-    """(rows, columns) of the block a layer is drawn as, filled row by row.
-
-    The input is its square image (784 -> 28 × 28); other layers are at most 16 rows tall.
-    """
-    rows = math.isqrt(size) if layer_role == "input" else min(size, COLUMN_HEIGHT)
-    columns = math.ceil(size / rows)
-    return math.ceil(size / columns), columns
-
-
-def layer_positions(size, layer_role, x_centre):
-    """(size, 2) array of each neuron's (x, y): its block centred on (x_centre, 0), y pointing down."""
+def layer_positions(size, layer_role, x_center):
+    """(size, 2) array of each neuron's (x, y): its block centred on (x_center, 0), y pointing down."""
     rows, columns = block_shape(size, layer_role)
     index = np.arange(size)
     row, column = index // columns, index % columns
     in_row = np.minimum(columns, size - row * columns)  # a short last row is centred too
     spacing = SPACING[layer_role]
-    return np.column_stack([x_centre + (column - (in_row - 1) / 2) * spacing,
+    return np.column_stack([x_center + (column - (in_row - 1) / 2) * spacing,
                             (row - (rows - 1) / 2) * spacing])
+
+
+def neuron_positions(layer_sizes):
+    """One (size, 2) array of (x, y) per layer: blocks side by side, LAYER_GAP apart, left to right."""
+    positions, right_edge = [], None
+    for layer, size in enumerate(layer_sizes):
+        layer_role = role(layer, len(layer_sizes))
+        half_width = (block_shape(size, layer_role)[1] - 1) / 2 * SPACING[layer_role]
+        x_center = 0.0 if right_edge is None else right_edge + LAYER_GAP + half_width
+        positions.append(layer_positions(size, layer_role, x_center))
+        right_edge = x_center + half_width
+    return positions
 
 
 def as_input(image, size):
@@ -83,161 +77,100 @@ def as_input(image, size):
     return x
 
 
-def network_graph(model, image=None, edges_per_neuron=K_DEFAULT):
-    """The network as a networkx DiGraph: one node per neuron, numbered layer after layer.
+def floats_base64(values):
+    """Any float array -> its float32 little-endian bytes in base64 (the page reads it as a Float32Array)."""
+    return base64.b64encode(np.asarray(values, "<f4").tobytes()).decode("ascii")
 
-    Node attributes: layer, index, x, y (the fixed layout), bias (None for inputs) and
-    activation (None without an image; the outputs hold probabilities). Edge attributes:
-    weight w, and contribution a·w when lit. Into each neuron go its K incoming connections
-    with the largest |w|, or with an image the largest |a·w|, leaving out those with a·w = 0.
+
+def pick_examples(images, labels, per_digit=EXAMPLES_PER_DIGIT):
+    """The first `per_digit` images of each digit 0-9: (images (n, 784), labels (n,)), ordered by digit."""
+    chosen = [index for digit in range(10) for index in np.flatnonzero(labels == digit)[:per_digit]]
+    return images[chosen], labels[chosen]
+
+
+def picker_examples(data_dir=None):
+    """((images, labels), None) for the page's picker from the MNIST test set on disk, or (None, why not)."""
+    try:
+        return pick_examples(*load_test_set(data_dir, download=False)), None
+    except DataError as error:
+        return None, str(error).rstrip(".")
+
+
+def page_data(model, pen, image=None, input_name=None, examples=None, examples_missing=None,
+              edges_per_neuron=K_DEFAULT):
+    """Everything the page's script needs, JSON-ready: the weights, the pen, the colours, the picker.
+
+    pen: draw.stroke_settings(), the constants of draw.digit_from_strokes that the page's copy of it uses
+    (handed in, not imported: draw.py's V key imports this module).
     """
-    values = None if image is None else model.activations(as_input(image, model.layer_sizes[0]))
-    n_layers = len(model.layer_sizes)
-    graph = nx.DiGraph(n_layers=n_layers, side=math.isqrt(model.layer_sizes[0]))
-    first_ids = np.cumsum([0, *model.layer_sizes])
-    x_centre = half_width = 0.0
-    for layer, size in enumerate(model.layer_sizes):
-        layer_role = role(layer, n_layers)
-        previous_half_width, half_width = half_width, (block_shape(size, layer_role)[1] - 1) / 2 * SPACING[layer_role]
-        if layer:
-            x_centre += previous_half_width + LAYER_GAP + half_width
-        bias = model.dense_layers[layer - 1].b if layer else None
-        for index, (x, y) in enumerate(layer_positions(size, layer_role, x_centre)):
-            graph.add_node(int(first_ids[layer] + index), layer=layer, index=index, x=float(x), y=float(y),
-                           bias=None if bias is None else float(bias[index]),
-                           activation=None if values is None else float(values[layer][index]))
-    for layer, dense in enumerate(model.dense_layers):
-        contributions = None if values is None else values[layer][:, None] * dense.W  # a_i · W_ij
-        strength = np.abs(dense.W if contributions is None else contributions)  # (n_in, n_out)
-        strongest = np.argsort(-strength, axis=0, kind="stable")[:edges_per_neuron]  # (K, n_out)
-        for target, sources in enumerate(strongest.T):
-            for source in sources[strength[sources, target] > 0]:
-                graph.add_edge(int(first_ids[layer] + source), int(first_ids[layer + 1] + target),
-                               weight=float(dense.W[source, target]),
-                               contribution=None if contributions is None else float(contributions[source, target]))
-    return graph
-
-
-def edge_strength(data):
-    """What an edge was chosen by and is drawn with: a·w when lit, else w."""
-    return data["weight"] if data["contribution"] is None else data["contribution"]
-
-
-def neuron_title(data, n_layers, side):
-    """Hover text: layer, index, bias (for an input, its pixel row and column), and the value when lit."""
-    layer, index, value = data["layer"], data["index"], data["activation"]
-    if layer == 0:
-        lines = [f"input pixel {index}: row {index // side}, column {index % side}",
-                 "(no bias: inputs are the image itself)"]
-        if value is not None:
-            lines.append(f"pixel value {value:.3f}")
+    sizes = model.layer_sizes
+    n_layers = len(sizes)
+    data = {
+        "layerSizes": list(sizes),
+        "layerNames": [layer_name(layer, n_layers) for layer in range(n_layers)],
+        "blockShapes": [block_shape(size, role(layer, n_layers)) for layer, size in enumerate(sizes)],
+        "positions": [{"x": xy[:, 0].tolist(), "y": xy[:, 1].tolist()} for xy in neuron_positions(sizes)],
+        "weights": [floats_base64(dense.W) for dense in model.dense_layers],  # (n_in, n_out), row by row
+        "biases": [floats_base64(dense.b) for dense in model.dense_layers],
+        "testAccuracy": model.metadata.get("test_accuracy"),
+        "edgesPerNeuron": edges_per_neuron,
+        "pen": pen,
+        "colours": {"background": BACKGROUND, "positive": POSITIVE, "negative": NEGATIVE,
+                    "layers": [LAYER_COLOURS[role(layer, n_layers)] for layer in range(n_layers)],
+                    "dotSizes": [DOT_SIZE[role(layer, n_layers)] for layer in range(n_layers)],
+                    "edgeWidth": EDGE_WIDTH,
+                    "activation": [matplotlib.colors.to_hex(ACTIVATION_COLOURS(t))
+                                   for t in np.linspace(0, 1, PALETTE_STEPS)]},
+        "start": None if image is None else {"image": floats_base64(as_input(image, sizes[0])),
+                                             "name": input_name or "your image"},
+    }
+    if examples is not None:
+        images, labels = examples
+        data["examples"] = {"images": floats_base64(images), "labels": [int(label) for label in labels]}
     else:
-        digit = f" — the digit {index}" if layer == n_layers - 1 else ""
-        lines = [f"{layer_name(layer, n_layers)}, neuron {index}{digit}", f"bias {data['bias']:+.3f}"]
-        if value is not None:
-            lines.append(f"probability {value:.1%}" if layer == n_layers - 1 else f"activation {value:.3f} (ReLU)")
-    return "\n".join(lines)
+        data["examplesMissing"] = examples_missing or "no MNIST test set was given"
+    return data
 
 
-def edge_title(graph, source, target, data):
-    """Hover text: which neurons it joins, its weight, and when lit a·w."""
-    side, n_layers = graph.graph["side"], graph.graph["n_layers"]
-    names = []
-    for node in (source, target):
-        layer, index = graph.nodes[node]["layer"], graph.nodes[node]["index"]
-        names.append(f"pixel ({index // side}, {index % side})" if layer == 0
-                     else f"{layer_name(layer, n_layers)} #{index}")
-    text = f"{names[0]} → {names[1]}\nweight w = {data['weight']:+.3f}"
-    if data["contribution"] is not None:
-        text += (f"\ncontribution a·w = {graph.nodes[source]['activation']:.3f} × {data['weight']:+.3f}"
-                 f" = {data['contribution']:+.3f}")
-    return text
+def script_json(value):
+    """JSON that is safe inside <script>: no '</' can end the element early."""
+    return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
 
 
-def neuron_style(data, n_layers, layer_top):
-    """pyvis add_node options: size and colour; outputs are circles holding their digit.
-
-    Lit, the colour is activation ÷ layer_top (the layer's largest; 1 for pixels and probabilities).
-    """
-    layer_role, value = role(data["layer"], n_layers), data["activation"]
-    colour = LAYER_COLOURS[layer_role] if value is None else ACTIVATION_COLOURS(value / layer_top)
-    style = {"size": DOT_SIZE[layer_role], "color": matplotlib.colors.to_hex(colour)}
-    if layer_role == "output":
-        red, green, blue = matplotlib.colors.to_rgb(colour)
-        text_colour = BACKGROUND if 0.2126 * red + 0.7152 * green + 0.0722 * blue > 0.45 else "#ffffff"
-        style.update(shape="circle", label=str(data["index"]) + ("" if value is None else f"\n{value:.0%}"),
-                     font={"size": 14, "color": text_colour}, widthConstraint={"minimum": 36})
-    return style
+def page_html(model, pen, **data_options):
+    """The whole page as one string; pen and data_options go to page_data."""
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_FOLDERS))
+    return environment.get_template(TEMPLATE).render(
+        options=script_json(PAGE_OPTIONS),
+        background=BACKGROUND,
+        data=script_json(page_data(model, pen, **data_options)))
 
 
-def pyvis_network(graph, legend):
-    """The pyvis Network of a graph from network_graph: styled, with our template and options."""
-    n_layers, side = graph.graph["n_layers"], graph.graph["side"]
-    hidden_top = {}
-    for _, data in graph.nodes(data=True):
-        if 0 < data["layer"] < n_layers - 1 and data["activation"] is not None:
-            hidden_top[data["layer"]] = max(hidden_top.get(data["layer"], 0.0), data["activation"])
-    layer_top = [hidden_top.get(layer) or 1.0 for layer in range(n_layers)]
-    strongest = [0.0] * n_layers
-    for source, _, data in graph.edges(data=True):
-        layer = graph.nodes[source]["layer"]
-        strongest[layer] = max(strongest[layer], abs(edge_strength(data)))
-
-    # directed=True also spares pyvis's duplicate-edge scan, which is quadratic in the edge count.
-    net = Network(height="100vh", width="100%", directed=True, bgcolor=BACKGROUND, heading=legend,
-                  cdn_resources="in_line")
-    for node, data in graph.nodes(data=True):
-        net.add_node(node, title=neuron_title(data, n_layers, side), x=data["x"], y=data["y"],
-                     **neuron_style(data, n_layers, layer_top[data["layer"]]))
-    thinnest, thickest = EDGE_WIDTH
-    for source, target, data in graph.edges(data=True):
-        value = edge_strength(data)
-        net.add_edge(source, target, title=edge_title(graph, source, target, data),
-                     width=thinnest + (thickest - thinnest) * abs(value) / strongest[graph.nodes[source]["layer"]],
-                     color=POSITIVE if value > 0 else NEGATIVE,
-                     arrows="")  # no arrowheads: the layers read left to right
-    net.set_options(json.dumps(PAGE_OPTIONS))
-    net.set_template_dir(TEMPLATE_FOLDERS, TEMPLATE)  # jinja searches both folders
-    return net
-
-
-def legend_html(model, graph, edges_per_neuron, input_name):
-    """The page's legend box (pyvis hands it to the template as `heading`)."""
-    def swatch(colour, shape="dot"):
-        return f'<span class="{shape}" style="background:{colour}"></span>'
-
-    n_layers = graph.graph["n_layers"]
-    accuracy = model.metadata.get("test_accuracy")
-    lines = [f"<b>NeuroScribble {' → '.join(map(str, model.layer_sizes))}</b>"
-             + ("" if accuracy is None else f" · test accuracy {accuracy:.2%}")]
-    outputs = [data["activation"] for _, data in graph.nodes(data=True) if data["layer"] == n_layers - 1]
-    if outputs[0] is None:
-        lines += [f"Neurons: {swatch(LAYER_COLOURS['input'])} input pixels {swatch(LAYER_COLOURS['hidden'])} "
-                  f"hidden ReLU units {swatch(LAYER_COLOURS['output'])} output digits.",
-                  f"Edges: into each neuron its {edges_per_neuron} strongest incoming weights w."]
-    else:
-        gradient = ", ".join(matplotlib.colors.to_hex(ACTIVATION_COLOURS(t)) for t in np.linspace(0, 1, 6))
-        lines += [f"Lit by {html.escape(input_name)}: the network says <b>{np.argmax(outputs)}</b> "
-                  f"({max(outputs):.1%}).",
-                  f"Neuron colour = activation: 0 {swatch(f'linear-gradient(to right, {gradient})', 'bar')} "
-                  "the layer's largest (outputs: probability).",
-                  f"Edges: into each neuron its {edges_per_neuron} largest contributions a·w (activation × weight)."]
-    lines += [f"{swatch(POSITIVE, 'line')} positive: excites {swatch(NEGATIVE, 'line')} negative: inhibits · "
-              "thickest = the layer's strongest",
-              '<span class="hint">Scroll to zoom, drag to pan, hover over a neuron or an edge for its numbers.</span>']
-    return "<br>".join(lines)
-
-
-def write_network_html(model, path, image=None, edges_per_neuron=K_DEFAULT, input_name="this input"):
-    """Write the self-contained page (UTF-8) and return its networkx graph.
-
-    image: 28 × 28 or 784 floats in [0, 1] to light the network with, or None for its structure.
-    """
-    graph = network_graph(model, image, edges_per_neuron)
-    net = pyvis_network(graph, legend_html(model, graph, edges_per_neuron, input_name))
+def write_network_html(model, path, pen, **data_options):
+    """Write the self-contained page (UTF-8); pen and data_options go to page_data (image, examples, ...)."""
+    text = page_html(model, pen, **data_options)
     with atomic_write(path) as temporary, open(temporary, "w", encoding="utf-8") as out:
-        out.write(net.generate_html())
-    return graph
+        out.write(text)
+
+
+def strokes_fragment(strokes):
+    """The URL fragment that makes the page draw these strokes (pad pixels, as draw.py's canvas) on load."""
+    rounded = [[[round(float(x), 1), round(float(y), 1)] for x, y in stroke] for stroke in strokes if len(stroke)]
+    return "#strokes=" + json.dumps(rounded, separators=(",", ":"))
+
+
+def write_opener(path, page_path, strokes):
+    """Write a tiny page at `path` that sends the browser on to page_path with these strokes on its pad.
+
+    The strokes travel in the address's fragment (strokes_fragment); a page of its own carries them
+    because some ways of starting a browser (xdg-open, gio) drop the fragment of a file's address.
+    page_path is taken relative to the opener's folder.
+    """
+    target = os.path.relpath(page_path, os.path.dirname(os.path.abspath(path)))
+    address = html.escape(pathlib.PurePath(target).as_posix() + strokes_fragment(strokes))
+    with atomic_write(path) as temporary, open(temporary, "w", encoding="utf-8") as out:
+        out.write(f'<!DOCTYPE html>\n<meta charset="utf-8">\n<meta http-equiv="refresh" content="0; url={address}">\n'
+                  f'<title>NeuroScribble: opening the network page</title>\n<a href="{address}">the network page</a>\n')
 
 
 def open_in_browser(path):

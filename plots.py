@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.ticker import MaxNLocator
 
-from network_page import ACTIVATION_COLOURS, block_shape, layer_name, role
+from layout import ACTIVATION_COLOURS, block_shape, layer_name, role
 
 
 class PlotError(Exception):
@@ -44,10 +44,16 @@ def training_curves(model):
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
     loss_axes.plot(epochs, history["train_loss"], "o-")
     loss_axes.set(title="Training loss", xlabel="epoch", ylabel="mean cross-entropy per image")
-    accuracy_axes.plot(epochs, 100 * history["train_accuracy"], "o-", label="training images")
-    accuracy_axes.plot(epochs, 100 * history["test_accuracy"], "s-", label="test images")
-    accuracy_axes.set(title="Accuracy after each epoch", xlabel="epoch", ylabel="correct (%)")
-    accuracy_axes.legend()
+    distorted = bool(model.metadata.get("augment", False))
+    accuracy_axes.plot(epochs, 100 * history["train_accuracy"], "o-",
+                       label="training images, while training" + (" (freshly distorted)" if distorted else ""))
+    accuracy_axes.plot(epochs, 100 * history["test_accuracy"], "s-", label="test images, after the epoch")
+    accuracy_axes.set(title="Accuracy", xlabel="epoch", ylabel="correct (%)")
+    accuracy_axes.legend(loc="lower right")
+    if distorted:
+        accuracy_axes.text(0.97, 0.3, "Training sees randomly rotated, sheared and\nwarped copies, which are harder to read\n"
+                           "than the plain test images: so training\naccuracy stays below test accuracy.",
+                           transform=accuracy_axes.transAxes, ha="right", va="bottom", fontsize=9, color="0.3")
     for axes in (loss_axes, accuracy_axes):
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.grid(alpha=0.3)
@@ -60,13 +66,13 @@ def first_layer_weights(model):
     weights = model.dense_layers[0].W  # (784, 128): column j holds hidden neuron j's weights
     side = math.isqrt(weights.shape[0])
     limit = np.abs(weights).max()
-    figure, axes = plt.subplots(figsize=(12, 6.6), layout="constrained")
+    figure, axes = plt.subplots(figsize=(12, 6.0), layout="constrained")
     shown = axes.imshow(tile(weights.T.reshape(-1, side, side), columns=16), cmap="RdBu", vmin=-limit, vmax=limit,
                         interpolation="nearest")
     axes.set_axis_off()
     axes.set_title(f"First layer: the {weights.shape[1]} hidden neurons' incoming weights, each drawn as a "
                    f"{side} × {side} image (neuron 0 top left, row by row)")
-    figure.colorbar(shown, ax=axes, shrink=0.8, label="weight (blue excites, red inhibits)")
+    figure.colorbar(shown, ax=axes, shrink=0.9, aspect=30, label="weight (blue excites, red inhibits)")
     return figure
 
 
@@ -102,7 +108,7 @@ def confident_mistakes(model, images, labels, count=24, columns=8):
     for axes in grid.flat:
         axes.set_axis_off()
     for axes, index in zip(grid.flat, shown):
-        axes.imshow(images[index].reshape(side, side), cmap="gray_r", vmin=0, vmax=1)
+        axes.imshow(images[index].reshape(side, side), cmap="gray", vmin=0, vmax=1)  # white ink on black, as the app draws
         axes.set_title(f"#{index}: true {labels[index]}\nsaid {predicted[index]} "
                        f"({probabilities[index, predicted[index]]:.1%})", fontsize=8)
     figure.suptitle(f"The {len(shown)} most confident of the {len(wrong)} mistakes on the test set")

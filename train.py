@@ -29,7 +29,6 @@ if __name__ == "__main__":
 
 import numpy as np  # only now: every import from here on loads NumPy and OpenBLAS
 
-from augment import distorted_batches
 from data import FILES, MIRROR_VARIABLE, DataError, find_data_dir, load_mnist, mirrors_to_try
 from loss import SoftmaxCrossEntropy
 from model import MAX_PARAMETERS, Model, WeightsError
@@ -130,7 +129,11 @@ def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progres
 
     augment=True trains on freshly distorted copies of the images (augment.distorted_batches).
     """
-    make_batches = distorted_batches if augment else shuffled_batches
+    if augment:
+        from augment import distorted_batches  # only here: plain training needs no SciPy
+        make_batches = distorted_batches
+    else:
+        make_batches = shuffled_batches
     total_loss = correct = seen = 0
     # A diverging run overflows float32 on its way to NaN; the NaN check below reports it in one line.
     with np.errstate(over="ignore", invalid="ignore"):

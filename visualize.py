@@ -1,8 +1,8 @@
-"""Draw the trained network: an interactive graph of all its neurons in the browser, or plots as PNGs.
+"""Draw the trained network: a live page of all its neurons to draw in, in the browser, or plots as PNGs.
 
-    python visualize.py                      # network.html, opened in your browser
-    python visualize.py --sample 42          # the same graph lit up by test image 42
-    python visualize.py --image digit.png    # ... or by your own picture of a digit
+    python visualize.py                      # network.html, opened in your browser: draw in it
+    python visualize.py --sample 42          # the same page, starting from test image 42
+    python visualize.py --image digit.png    # ... or from your own picture of a digit
     python visualize.py confusion --show     # one plot: curves, first-layer, confusion, mistakes, activations
     python visualize.py plots                # all five plots into figures/ (git-ignored)
 
@@ -10,8 +10,9 @@
 activations) read them like train.py does, downloading them when they are missing.
 The README's own pictures in docs/ are remade with `python tools/make_doc_figures.py`.
 
-The graph is built in network_page.py and the plots in plots.py; this script picks the input
-and writes the files; draw.py's V key calls network_page directly.
+The page is built in network_page.py (its scripts, network_math.js and network_page.js, compute the
+network in the browser) and the plots in plots.py; this script picks the inputs and writes the files; draw.py's
+V key calls network_page directly.
 """
 import argparse
 import functools
@@ -23,10 +24,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import plots
-from draw import DEFAULT_WEIGHTS, preprocess
+from draw import DEFAULT_WEIGHTS, preprocess, stroke_settings
 from data import MIRROR_VARIABLE, DataError, load_test_set, mirrors_to_try
 from model import Model, WeightsError
-from network_page import K_DEFAULT, open_in_browser, write_network_html
+from network_page import K_DEFAULT, open_in_browser, picker_examples, write_network_html
 from utils import atomic_write, run_script
 
 FIGURES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "figures")  # git-ignored
@@ -104,12 +105,13 @@ def parse_args(argv=None):
                                       "visualize.py; for `plots`, the folder, default that figures/)")
     parser.add_argument("--no-open", action="store_true", help="write network.html without opening a browser")
     parser.add_argument("--edges-per-neuron", type=int, default=K_DEFAULT, metavar="K",
-                        help=f"connections drawn into each neuron: its K strongest (default {K_DEFAULT})")
+                        help="connections the page draws into each neuron: the K that carry the most "
+                             f"(default {K_DEFAULT})")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--sample", type=int, metavar="N",
-                        help="light the network (or the activations plot) with test image N")
+                        help="start the page (or light the activations plot) with test image N")
     source.add_argument("--image", metavar="FILE.png",
-                        help="light it with a picture of one digit, any size; dark ink on a light "
+                        help="start from a picture of one digit, any size; dark ink on a light "
                              "background is inverted first (decided by the mean brightness)")
     parser.add_argument("--data-dir", help="folder with the four MNIST .gz files "
                                            "(default: $NEUROSCRIBBLE_DATA, else data/mnist beside visualize.py, "
@@ -133,10 +135,14 @@ def parse_args(argv=None):
 
 def write_page(model, args):
     image, input_name = chosen_input(args)
+    examples, examples_missing = picker_examples(args.data_dir)
     out = args.out or "network.html"
-    graph = write_network_html(model, out, image, args.edges_per_neuron, input_name)
-    print(f"Wrote {out}: {graph.number_of_nodes()} neurons, {graph.number_of_edges():,} connections, "
-          f"{os.path.getsize(out) / 1e6:.1f} MB.")
+    write_network_html(model, out, stroke_settings(), image=image, input_name=input_name, examples=examples,
+                       examples_missing=examples_missing, edges_per_neuron=args.edges_per_neuron)
+    print(f"Wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB): draw a digit in it and watch all "
+          f"{sum(model.layer_sizes)} neurons answer.")
+    if examples is None:
+        print(f"The page has no MNIST digits to start from: {examples_missing}.")
     if not args.no_open and not open_in_browser(out):
         print(f"No web browser found: open {out} in one yourself.")
 

@@ -1,11 +1,16 @@
-"""Time network.html in headless Chromium: the first frame, and each redraw while zooming.
+"""Time network.html in headless Chromium: the first frame, and the re-light while a digit is drawn.
 
     python bench/bench_network_page.py                      # print the figures
     python bench/bench_network_page.py --screenshots docs   # ... and save the README's screenshots
 
-Two pages are written from weights.npz with the default K: the structure alone, and lit by
-test image 0 (MNIST from --data-dir, else $NEUROSCRIBBLE_DATA). Needs Playwright and Debian's
-chromium (see headless_chromium.py). Not a test: it prints numbers.
+The page is written from weights.npz with the default K and the picker's MNIST digits (from
+--data-dir, else $NEUROSCRIBBLE_DATA, else none). Needs Playwright and Debian's chromium (see
+tools/headless_chromium.py). Not a test: it prints numbers.
+
+Two re-light figures: `draw()` is the page's whole work for one new point (strokes -> input ->
+forward pass -> connections chosen -> the graph repainted), timed inside the page; `pointer to
+frame` is what a person sees, from a real mouse move on the pad to the end of the repainted frame
+(it includes the wait for the browser's next animation frame, up to 17 ms at 60 Hz).
 """
 import argparse
 import io
@@ -18,47 +23,76 @@ from PIL import Image  # Pillow: installed with matplotlib
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository's modules
 
+import draw  # noqa: E402
 import network_page  # noqa: E402
-import visualize  # noqa: E402
-from tools.headless_chromium import VIEWPORT, open_page  # noqa: E402
 from model import Model  # noqa: E402
+from tools.headless_chromium import VIEWPORT, open_page  # noqa: E402
 
-# Per frame: the drawing itself (vis-network's beforeDrawing -> afterDrawing events), and the
-# latency from the wheel event that asked for it to the end of the frame (includes the wait
-# for the browser's next animation frame).
-RECORD_FRAMES = """() => {
-    window.drawMs = []; window.wheelToFrameMs = [];
-    let drawStart = null, wheelAt = null;
-    document.getElementById("network").addEventListener("wheel", () => { wheelAt = performance.now(); }, true);
-    network.on("beforeDrawing", () => { drawStart = performance.now(); });
+# A 7 in pad pixels (400 × 400): the top bar, then the long diagonal.
+SEVEN = [[(110, 90), (300, 90), (290, 110), (250, 180), (210, 250), (175, 330)]]
+POINTS_PER_SEGMENT = 12
+
+TIME_DRAW_CALLS = """strokes => {
+    const times = [];
+    for (let n = 1; n <= strokes[0].length; n++) {
+        const start = performance.now();
+        window.neuroscribble.draw([strokes[0].slice(0, n)]);
+        times.push(performance.now() - start);
+    }
+    return times;
+}"""
+RECORD_POINTER_TO_FRAME = """() => {
+    window.pointerToFrameMs = [];
+    let movedAt = null;
+    document.getElementById("pad").addEventListener("pointermove", () => { movedAt ??= performance.now(); }, true);
     network.on("afterDrawing", () => {
-        const now = performance.now();
-        window.drawMs.push(now - drawStart);
-        if (wheelAt !== null) { window.wheelToFrameMs.push(now - wheelAt); wheelAt = null; }
+        if (movedAt !== null) { window.pointerToFrameMs.push(performance.now() - movedAt); movedAt = null; }
     });
 }"""
-TAKE_FRAMES = "() => [window.drawMs.splice(0), window.wheelToFrameMs.splice(0)]"
-WHEEL_STEPS, WHEEL_PAUSE_MS = 24, 60
+
+
+def densified(stroke, per_segment=POINTS_PER_SEGMENT):
+    """The stroke with per_segment evenly spaced points along each segment, as a mouse would send."""
+    points = [stroke[0]]
+    for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+        points += [(x0 + (x1 - x0) * t / per_segment, y0 + (y1 - y0) * t / per_segment)
+                   for t in range(1, per_segment + 1)]
+    return points
+
+
+def pad_to_page(page, point):
+    """Pad pixels -> the page's CSS pixels (the pad is shown smaller than its pixel size)."""
+    box = page.locator("#pad").bounding_box()
+    size = page.evaluate("window.neuroscribble.padSize")
+    return box["x"] + point[0] * box["width"] / size, box["y"] + point[1] * box["height"] / size
+
+
+def drag_on_pad(page, stroke):
+    """Draw a stroke on the pad with real mouse events: press, move point by point, release."""
+    page.mouse.move(*pad_to_page(page, stroke[0]))
+    page.mouse.down()
+    for point in stroke[1:]:
+        page.mouse.move(*pad_to_page(page, point))
+    page.mouse.up()
 
 
 def measure(path, runs):
-    """Over `runs` fresh page loads: ms to the first frame, and per-frame ms while zooming and just after."""
-    figures = {"first frame": [], "draw while zooming": [], "wheel to frame": [], "draw with edges after zoom": []}
+    """Over `runs` fresh page loads: ms to the first frame, per draw() call, and pointer to frame."""
+    figures = {"first frame": [], "re-light, draw()": [], "re-light, pointer to frame": []}
+    stroke = densified(SEVEN[0])
     for _ in range(runs):
         with open_page(path) as (page, refused, errors):
             if refused or errors:
                 sys.exit(f"error: {path} tried to fetch {refused} or logged errors {errors}.")
             figures["first frame"].append(float(page.evaluate("document.body.dataset.drawnAt")))
-            page.evaluate(RECORD_FRAMES)
-            page.mouse.move(VIEWPORT["width"] / 2, VIEWPORT["height"] / 2)
-            for step in range(WHEEL_STEPS):  # zoom in, then back out
-                page.mouse.wheel(0, -100 if step < WHEEL_STEPS // 2 else 100)
-                page.wait_for_timeout(WHEEL_PAUSE_MS)
-            draw, wheel = page.evaluate(TAKE_FRAMES)
-            figures["draw while zooming"] += draw
-            figures["wheel to frame"] += wheel
-            page.wait_for_timeout(500)  # vis-network draws the hidden edges again 250 ms after the last zoom
-            figures["draw with edges after zoom"] += page.evaluate(TAKE_FRAMES)[0]
+            figures["re-light, draw()"] += page.evaluate(TIME_DRAW_CALLS, [stroke])
+            page.evaluate("window.neuroscribble.clear()")
+            page.evaluate(RECORD_POINTER_TO_FRAME)
+            drag_on_pad(page, stroke)
+            page.wait_for_timeout(100)
+            figures["re-light, pointer to frame"] += page.evaluate("window.pointerToFrameMs")
+            if errors:
+                sys.exit(f"error: the page logged errors {errors}.")
     return figures
 
 
@@ -68,50 +102,52 @@ def save_screenshot(page, path):
     image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
 
 
-def save_screenshots(structure_path, lit_path, lit_graph, folder):
-    """The overview of each page, then the lit page zoomed in on hidden layer 2 and the outputs,
-    hovering over the most active neuron of hidden layer 2 so that its tooltip shows."""
-    with open_page(structure_path) as (page, _, _):
-        save_screenshot(page, os.path.join(folder, "network_overview.png"))
-    with open_page(lit_path) as (page, _, _):
-        save_screenshot(page, os.path.join(folder, "network_lit.png"))
-        n_layers = lit_graph.graph["n_layers"]
-        hidden_2 = [node for node, layer in lit_graph.nodes(data="layer") if layer == n_layers - 2]
-        outputs = [node for node, layer in lit_graph.nodes(data="layer") if layer == n_layers - 1]
-        brightest = max(hidden_2, key=lambda node: lit_graph.nodes[node]["activation"])
-        centre_x = (lit_graph.nodes[hidden_2[0]]["x"] + lit_graph.nodes[outputs[0]]["x"]) / 2
-        page.evaluate(f"() => network.moveTo({{position: {{x: {centre_x}, y: -40}}, scale: 1.2}})")  # below the legend
-        dom = page.evaluate(f"() => network.canvasToDOM(network.getPositions([{brightest}])[{brightest}])")
-        page.mouse.move(dom["x"], dom["y"])
-        page.wait_for_selector("div.vis-tooltip", state="visible")
-        save_screenshot(page, os.path.join(folder, "network_zoom.png"))
+def save_screenshots(path, folder):
+    """network_live.png: a 7 a third drawn on the pad; network_neuron.png: the finished 7 with the
+    panel of hidden layer 1's most active neuron open."""
+    stroke = densified(SEVEN[0])
+    with open_page(path) as (page, _, _):
+        drag_on_pad(page, stroke[:len(stroke) // 3 + 1])  # the network not yet sure
+        page.wait_for_timeout(200)
+        save_screenshot(page, os.path.join(folder, "network_live.png"))
+        page.evaluate("strokes => window.neuroscribble.draw(strokes)", [stroke])
+        first_hidden = page.evaluate("window.neuroscribble.activations(1)")
+        brightest = 784 + max(range(len(first_hidden)), key=first_hidden.__getitem__)
+        click_neuron(page, brightest)
+        page.wait_for_selector("#neuron.open")
+        page.wait_for_timeout(200)
+        save_screenshot(page, os.path.join(folder, "network_neuron.png"))
+
+
+def click_neuron(page, node):
+    """Click a neuron where the graph shows it."""
+    dom = page.evaluate(f"() => network.canvasToDOM(window.neuroscribble.position({node}))")
+    box = page.locator("#network").bounding_box()
+    page.mouse.click(box["x"] + dom["x"], box["y"] + dom["y"])
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Time network.html in headless Chromium.")
     parser.add_argument("--weights", default="weights.npz", help="the trained model (default weights.npz)")
     parser.add_argument("--data-dir", help="MNIST folder (default: $NEUROSCRIBBLE_DATA, else data/mnist)")
-    parser.add_argument("--runs", type=int, default=3, help="fresh page loads per page (default 3)")
+    parser.add_argument("--runs", type=int, default=3, help="fresh page loads (default 3)")
     parser.add_argument("--screenshots", metavar="FOLDER", help="also save the README's screenshots here")
     args = parser.parse_args(argv)
     model = Model.load(args.weights)
-    images, labels = visualize.test_set(args.data_dir)
+    examples, examples_missing = network_page.picker_examples(args.data_dir)
     with tempfile.TemporaryDirectory() as folder:
-        structure_path, lit_path = os.path.join(folder, "structure.html"), os.path.join(folder, "lit.html")
-        graph = network_page.write_network_html(model, structure_path)
-        lit_graph = network_page.write_network_html(model, lit_path, images[0],
-                                                    input_name=f"test image 0 (a {labels[0]})")
-        print(f"Chromium headless, viewport {VIEWPORT['width']}×{VIEWPORT['height']}, {args.runs} loads per page; "
-              f"{graph.number_of_nodes()} neurons, {graph.number_of_edges():,} edges "
-              f"(K = {network_page.K_DEFAULT})")
-        for name, path in (("structure", structure_path), ("lit", lit_path)):
-            print(f"{name}: {os.path.getsize(path) / 1e6:.2f} MB")
-            for figure, values in measure(path, args.runs).items():
-                print(f"  {figure:28s} median {statistics.median(values):6.1f} ms   max {max(values):6.1f} ms"
-                      f"   ({len(values)} frames)")
+        path = os.path.join(folder, "network.html")
+        network_page.write_network_html(model, path, draw.stroke_settings(), examples=examples,
+                                        examples_missing=examples_missing)
+        print(f"Chromium headless, viewport {VIEWPORT['width']}×{VIEWPORT['height']}, {args.runs} loads; "
+              f"page {os.path.getsize(path) / 1e6:.2f} MB; a 7 of {len(densified(SEVEN[0]))} points, K = "
+              f"{network_page.K_DEFAULT}")
+        for figure, values in measure(path, args.runs).items():
+            print(f"  {figure:28s} median {statistics.median(values):6.1f} ms   max {max(values):6.1f} ms"
+                  f"   ({len(values)} times)")
         if args.screenshots:
-            save_screenshots(structure_path, lit_path, lit_graph, args.screenshots)
-            print(f"Saved network_overview.png, network_lit.png and network_zoom.png in {args.screenshots}")
+            save_screenshots(path, args.screenshots)
+            print(f"Saved network_live.png and network_neuron.png in {args.screenshots}")
     return 0
 
 

@@ -8,7 +8,7 @@ from scipy import ndimage
 import augment
 from data import MNIST_CENTER
 
-MNIST_CENTRE = np.array(MNIST_CENTER)
+MNIST_CENTER_ARRAY = np.array(MNIST_CENTER)
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def digits(small_mnist):
     return small_mnist.train_images[:500]
 
 
-def centres_of_mass(images):
+def centers_of_mass(images):
     return np.array([ndimage.center_of_mass(image.reshape(28, 28)) for image in images])
 
 
@@ -57,12 +57,12 @@ def test_distort_visibly_changes_every_digit(digits):
 
 
 def test_distorted_digits_keep_their_centre_of_mass_near_the_centre(digits):
-    centres = centres_of_mass(augment.distort(digits, np.random.default_rng(0)))
-    distance = np.linalg.norm(centres - MNIST_CENTRE, axis=1)
-    assert np.all(np.linalg.norm(centres_of_mass(digits) - MNIST_CENTRE, axis=1) < 1)  # MNIST's own
+    centers = centers_of_mass(augment.distort(digits, np.random.default_rng(0)))
+    distance = np.linalg.norm(centers - MNIST_CENTER_ARRAY, axis=1)
+    assert np.all(np.linalg.norm(centers_of_mass(digits) - MNIST_CENTER_ARRAY, axis=1) < 1)  # MNIST's own
     assert distance.max() < 4
     assert np.percentile(distance, 95) < 2.5
-    assert np.linalg.norm(centres.mean(axis=0) - MNIST_CENTRE) < 0.25  # no drift in any direction
+    assert np.linalg.norm(centers.mean(axis=0) - MNIST_CENTER_ARRAY) < 0.25  # no drift in any direction
 
 
 def test_wider_strokes_add_ink_and_narrower_strokes_remove_it(digits):

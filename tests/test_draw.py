@@ -1,7 +1,9 @@
 """draw.py: the brush, each preprocessing step, the whole pipeline on MNIST and on real
 handwriting, and the window itself driven headless (SDL's dummy video driver)."""
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 import types
@@ -15,7 +17,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import draw  # noqa: E402
 import pygame  # noqa: E402
-from helpers import REPO_ROOT  # noqa: E402
+from helpers import REPO_ROOT, drag, press  # noqa: E402
 from tools import eval_handwriting  # noqa: E402
 from tools.eval_handwriting import HandwritingError, fit_to_canvas, handwriting_accuracy  # noqa: E402
 from model import Model  # noqa: E402
@@ -247,19 +249,6 @@ def app(committed_weights_path):
     pygame.quit()
 
 
-def drag(points):
-    """Post what the mouse sends for one stroke: press, moves with the button held, release."""
-    post = pygame.event.post
-    post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=points[0]))
-    for point in points[1:]:
-        post(pygame.event.Event(pygame.MOUSEMOTION, pos=point, rel=(0, 0), buttons=(1, 0, 0)))
-    post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=points[-1]))
-
-
-def press(key):
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
-
-
 ONE = [(200, y) for y in range(60, 341, 20)]
 
 
@@ -325,16 +314,87 @@ def test_escape_or_closing_the_window_quits(app, event):
     assert not app.running
 
 
-def test_v_writes_the_network_graph_for_the_drawing_and_opens_it(app, monkeypatch):
-    calls = []
-    fake = types.SimpleNamespace(write_network_html=lambda model, path, image: calls.append((model, path, image)),
-                                 open_in_browser=lambda path: calls.append(path) or True)
-    monkeypatch.setitem(sys.modules, "network_page", fake)
-    drag(ONE)
+@pytest.fixture
+def network_page_calls(monkeypatch, tmp_path):
+    """draw.py's V with the page writer and the browser replaced by recorders; the browser starts."""
+    import network_page
+    calls = {"written": [], "opened": [], "browser": True}
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(network_page, "write_network_html",
+                        lambda model, path, pen, **options: calls["written"].append(path))
+    monkeypatch.setattr(network_page, "open_in_browser", lambda path: calls["opened"].append(path) or calls["browser"])
+    return calls
+
+
+def press_v_and_wait(app):
+    app.step()  # what was drawn before is predicted in its own frame, as when a person presses V
     press(pygame.K_v)
     app.step()
-    (model, path, image), opened = calls
-    assert model is app.model and opened == path and np.array_equal(image, draw.digit_from_strokes(app.strokes))
+    app.network_thread.join(timeout=30)
+
+
+def strokes_handed_over(opener_path):
+    """The strokes in the address that the opener page forwards the browser to."""
+    text = open(opener_path, encoding="utf-8").read()
+    address = re.search(r'http-equiv="refresh" content="0; url=([^"]*)"', text).group(1)
+    page, fragment = html.unescape(address).split("#strokes=")
+    assert page == "network.html"
+    return json.loads(fragment)
+
+
+def test_v_opens_the_network_page_with_the_drawing_in_its_address(app, network_page_calls):
+    drag(ONE)
+    press_v_and_wait(app)
+    assert network_page_calls == {"written": ["network.html"], "opened": ["network_drawing.html"], "browser": True}
+    assert strokes_handed_over("network_drawing.html") == [[list(point) for point in ONE]]
+    assert app.message == "opened network.html in your browser"
+
+
+def test_v_writes_a_real_page_beside_where_the_app_started(app, monkeypatch, tmp_path):
+    import network_page
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(network_page, "open_in_browser", lambda path: True)
+    press_v_and_wait(app)
+    assert app.message == "opened network.html in your browser"
+    assert "window.neuroscribble" in (tmp_path / "network.html").read_text(encoding="utf-8")
+
+
+def test_v_says_so_when_no_browser_was_found(app, network_page_calls):
+    network_page_calls["browser"] = False
+    press_v_and_wait(app)
+    assert app.message == "wrote network.html; no browser found: open network_drawing.html in one"
+
+
+def test_v_writes_the_page_once_and_then_only_hands_over_the_new_drawing(app, network_page_calls):
+    drag(ONE)
+    press_v_and_wait(app)
+    drag([(120, 300), (280, 300)])
+    press_v_and_wait(app)
+    assert len(network_page_calls["written"]) == 1 and len(network_page_calls["opened"]) == 2
+    assert strokes_handed_over("network_drawing.html")[1] == [[120, 300], [280, 300]]
+
+
+def test_v_returns_before_the_page_is_written(app, network_page_calls, monkeypatch):
+    import network_page
+    import threading
+    release = threading.Event()
+    monkeypatch.setattr(network_page, "write_network_html", lambda model, path, pen, **options: release.wait(10))
+    press(pygame.K_v)
+    app.step()  # returns at once although the writer is still busy
+    assert app.network_thread.is_alive() and app.message == "writing network.html ..."
+    release.set()
+    app.network_thread.join(timeout=30)
+    assert app.message == "opened network.html in your browser"
+
+
+def test_a_page_that_cannot_be_written_is_one_sentence(app, network_page_calls, monkeypatch):
+    import network_page
+
+    def refuse(model, path, pen, **options):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(network_page, "write_network_html", refuse)
+    press_v_and_wait(app)
+    assert app.message == "could not write network.html: Permission denied" and network_page_calls["opened"] == []
 
 
 # --- the command line ------------------------------------------------------------------------------
@@ -357,9 +417,3 @@ def test_help_describes_the_weights_option(capsys):
     with pytest.raises(SystemExit):
         draw.main(["--help"])
     assert "--weights" in capsys.readouterr().out
-
-
-def test_importing_draw_loads_no_window_library():
-    code = "import sys, draw; print('pygame' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["False"]

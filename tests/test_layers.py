@@ -12,13 +12,13 @@ def rng():
 
 
 def test_dense_forward_is_x_times_w_plus_b(rng):
-    dense = Dense(5, 3, rng, dtype=np.float64)
+    dense = Dense.create(5, 3, rng, dtype=np.float64)
     x = rng.standard_normal((4, 5))
     np.testing.assert_allclose(dense.forward(x), x @ dense.W + dense.b)
 
 
 def test_dense_backward_matches_finite_differences(rng):
-    dense = Dense(5, 3, rng, dtype=np.float64)
+    dense = Dense.create(5, 3, rng, dtype=np.float64)
     dense.b[:] = rng.standard_normal(3)
     x = rng.standard_normal((4, 5))
     upstream = rng.standard_normal((4, 3))  # L = Σ upstream ⊙ z, so ∂L/∂z = upstream
@@ -34,7 +34,7 @@ def test_dense_backward_matches_finite_differences(rng):
 
 
 def test_dense_backward_without_input_gradient_still_fills_parameter_gradients(rng):
-    dense = Dense(5, 3, rng, dtype=np.float64)
+    dense = Dense.create(5, 3, rng, dtype=np.float64)
     x = rng.standard_normal((4, 5))
     upstream = rng.standard_normal((4, 3))
     dense.forward(x)
@@ -44,7 +44,7 @@ def test_dense_backward_without_input_gradient_still_fills_parameter_gradients(r
 
 
 def test_he_initialisation_has_variance_two_over_fan_in(rng):
-    dense = Dense(784, 512, rng)
+    dense = Dense.create(784, 512, rng)
     assert dense.W.dtype == np.float32
     assert dense.W.var() == pytest.approx(2 / 784, rel=0.02)
     assert not dense.b.any()

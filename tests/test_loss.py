@@ -57,3 +57,12 @@ def test_fused_gradient_matches_finite_differences():
     analytic = loss.backward().copy()
     numeric = numerical_gradient(lambda: SoftmaxCrossEntropy().forward(logits, labels), logits)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_backward_twice_gives_the_same_gradient_and_leaves_the_probabilities_alone():
+    logits = np.random.default_rng(4).standard_normal((6, 10))
+    labels = np.array([0, 1, 2, 3, 4, 5])
+    loss = SoftmaxCrossEntropy()
+    loss.forward(logits, labels)
+    first = loss.backward().copy()
+    np.testing.assert_array_equal(loss.backward(), first)

@@ -1,5 +1,8 @@
 """visualize.py, network_page.py and plots.py: the graph, its page in a real browser, the plots, the command line."""
+import base64
+import json
 import os
+import pathlib
 import re
 import webbrowser
 
@@ -8,11 +11,14 @@ import numpy as np
 import pytest
 
 import data
+import draw
 import network_page
 import plots
 import visualize
-from tools.headless_chromium import find_chromium, open_page
+from helpers import REPO_ROOT
 from model import Model
+from tools.eval_handwriting import fit_to_canvas
+from tools.headless_chromium import find_chromium, open_page
 
 SIZES = (784, 128, 64, 10)
 FIRST_ID = {"hidden 1": 784, "hidden 2": 912, "output": 976}
@@ -28,150 +34,117 @@ def digit(small_mnist):
     return small_mnist.test_images[0]
 
 
+PENDIGITS = os.path.join(REPO_ROOT, "..", "shared", "handwriting", "pendigits_train_digits.json")
+
+
 @pytest.fixture(scope="module")
-def lit_page(model, digit, tmp_path_factory):
+def examples(small_mnist):
+    return network_page.pick_examples(small_mnist.test_images, small_mnist.test_labels)
+
+
+@pytest.fixture(scope="module")
+def page_path(model, examples, tmp_path_factory):
     path = tmp_path_factory.mktemp("page") / "network.html"
-    graph = network_page.write_network_html(model, path, digit, input_name="test <image> 0")
-    return path, graph
+    network_page.write_network_html(model, path, draw.stroke_settings(), examples=examples)
+    return path
 
 
-def incoming(graph, node):
-    return sorted(graph.nodes[source]["index"] for source in graph.predecessors(node))
+def embedded_data(path):
+    """The JSON the page's script reads, taken back out of the HTML."""
+    text = pathlib.Path(path).read_text(encoding="utf-8")
+    return json.loads(re.search(r'<script id="neuroscribble-data" type="application/json">(.*?)</script>',
+                                text, re.DOTALL).group(1))
 
 
-def k_largest(values, k):
-    return sorted(np.argsort(-np.abs(values), kind="stable")[:k])
+def floats(base64_text):
+    return np.frombuffer(base64.b64decode(base64_text), "<f4")
 
 
-# The graph
+# The layout
 
-def test_graph_holds_every_neuron_at_a_fixed_position_in_blocks_centred_on_one_axis(model):
-    graph = network_page.network_graph(model)
-    assert graph.number_of_nodes() == sum(SIZES) == 986
-    positions = {(data["x"], data["y"]) for _, data in graph.nodes(data=True)}
-    assert len(positions) == 986  # no two neurons share a spot
-    spans = []
-    for layer, size in enumerate(SIZES):
-        xy = np.array([(data["x"], data["y"]) for _, data in graph.nodes(data=True) if data["layer"] == layer])
-        assert len(xy) == size
-        assert xy[:, 1].min() == -xy[:, 1].max()  # centred on the axis y = 0
-        spans.append((xy[:, 0].min(), xy[:, 0].max()))
+def test_every_neuron_has_its_own_place_in_blocks_side_by_side_centred_on_one_axis():
+    positions = network_page.neuron_positions(SIZES)
+    assert [len(xy) for xy in positions] == list(SIZES)
+    assert len({tuple(point) for xy in positions for point in xy}) == 986  # no two neurons share a spot
+    assert all(xy[:, 1].min() == -xy[:, 1].max() for xy in positions)  # centred on the axis y = 0
+    spans = [(xy[:, 0].min(), xy[:, 0].max()) for xy in positions]
     assert all(left[1] < right[0] for left, right in zip(spans, spans[1:]))  # layers side by side, in order
 
 
-def test_input_neurons_sit_where_their_pixels_are_in_the_image(model):
-    graph = network_page.network_graph(model)
+def test_input_neurons_sit_where_their_pixels_are_in_the_image():
+    x, y = network_page.neuron_positions(SIZES)[0].T
 
     def pixel(row, column):
-        return graph.nodes[28 * row + column]
+        return x[28 * row + column], y[28 * row + column]
 
-    assert pixel(5, 3)["y"] == pixel(5, 20)["y"] < pixel(6, 3)["y"]
-    assert pixel(5, 3)["x"] == pixel(9, 3)["x"] < pixel(5, 4)["x"]
-
-
-def test_each_neuron_gets_its_k_strongest_incoming_weights(model):
-    graph = network_page.network_graph(model, edges_per_neuron=5)
-    assert graph.number_of_edges() == 5 * (128 + 64 + 10)
-    assert all(graph.in_degree(node) == (0 if layer == 0 else 5) for node, layer in graph.nodes(data="layer"))
-    assert incoming(graph, FIRST_ID["hidden 1"] + 3) == k_largest(model.dense_layers[0].W[:, 3], 5)
-    assert incoming(graph, FIRST_ID["output"] + 9) == k_largest(model.dense_layers[2].W[:, 9], 5)
-    for source in graph.predecessors(FIRST_ID["output"] + 9):
-        index = graph.nodes[source]["index"]
-        assert graph.edges[source, FIRST_ID["output"] + 9]["weight"] == model.dense_layers[2].W[index, 9]
+    assert pixel(5, 3)[1] == pixel(5, 20)[1] < pixel(6, 3)[1]
+    assert pixel(5, 3)[0] == pixel(9, 3)[0] < pixel(5, 4)[0]
 
 
-def test_neurons_with_fewer_inputs_than_k_get_all_of_them(model):
-    graph = network_page.network_graph(model, edges_per_neuron=100)
-    assert [graph.in_degree(FIRST_ID[name]) for name in ("hidden 1", "hidden 2", "output")] == [100, 100, 64]
+# What the page carries
+
+def test_page_carries_the_weights_and_biases_exactly(model, page_path):
+    data = embedded_data(page_path)
+    assert data["layerSizes"] == list(SIZES)
+    for dense, weights, biases in zip(model.dense_layers, data["weights"], data["biases"]):
+        assert np.array_equal(floats(weights).reshape(dense.W.shape), dense.W)
+        assert np.array_equal(floats(biases), dense.b)
 
 
-def test_lit_graph_ranks_edges_by_their_contribution_activation_times_weight(model, digit):
-    graph = network_page.network_graph(model, digit, edges_per_neuron=5)
-    hidden_1 = model.activations(digit)[1]
-    contributions = hidden_1[:, None] * model.dense_layers[1].W  # into hidden layer 2
-    target = FIRST_ID["hidden 2"] + 7
-    assert incoming(graph, target) == k_largest(contributions[:, 7], 5)
-    assert incoming(graph, target) != k_largest(model.dense_layers[1].W[:, 7], 5)  # not simply by |w|
-    for source in graph.predecessors(target):
-        index = graph.nodes[source]["index"]
-        assert graph.edges[source, target]["contribution"] == pytest.approx(contributions[index, 7])
+def test_the_page_gets_draw_pys_pen_so_the_two_never_diverge(page_path, monkeypatch, committed_weights_path,
+                                                             tmp_path):
+    assert embedded_data(page_path)["pen"] == {
+        "padSize": draw.CANVAS_SIZE, "side": 28, "skeletonBox": draw.SKELETON_BOX, "radius": draw.PEN_RADIUS,
+        "softness": draw.PEN_SOFTNESS, "minExtent": draw.MIN_DRAWING_EXTENT, "center": [14.0, 14.0]}
+    monkeypatch.setattr(draw, "SKELETON_BOX", 17.25)  # a retuned pen reaches the next page written
+    visualize.main(["--weights", committed_weights_path, "--out", str(tmp_path / "retuned.html"), "--no-open"])
+    assert embedded_data(tmp_path / "retuned.html")["pen"]["skeletonBox"] == 17.25
 
 
-def test_lit_graph_leaves_out_connections_that_carry_nothing(model):
-    graph = network_page.network_graph(model, np.zeros((28, 28)), edges_per_neuron=5)
-    assert all(graph.in_degree(FIRST_ID["hidden 1"] + j) == 0 for j in range(128))  # no ink, no a·w
+def test_picker_gets_the_first_two_test_digits_of_each_class(small_mnist, examples, page_path):
+    images, labels = examples
+    assert labels.tolist() == [digit for digit in range(10) for _ in range(2)]
+    first_seven = int(np.flatnonzero(small_mnist.test_labels == 7)[0])
+    np.testing.assert_array_equal(images[14], small_mnist.test_images[first_seven])
+    data = embedded_data(page_path)
+    assert data["examples"]["labels"] == labels.tolist()
+    np.testing.assert_array_equal(floats(data["examples"]["images"]).reshape(20, 784), images)
 
 
-def test_lit_graph_holds_activations_and_output_probabilities(model, digit):
-    graph = network_page.network_graph(model, digit)
-    probabilities = [graph.nodes[FIRST_ID["output"] + d]["activation"] for d in range(10)]
-    np.testing.assert_allclose(probabilities, model.predict_proba(digit)[0], rtol=1e-5)
-    assert graph.nodes[350]["activation"] == digit[350]
+def test_script_json_cannot_end_the_script_element_early():
+    assert "</" not in network_page.script_json({"name": "</script><b>"})
+    assert json.loads(network_page.script_json({"name": "</script>"})) == {"name": "</script>"}
 
 
-def test_image_of_the_wrong_size_or_range_is_rejected(model):
-    with pytest.raises(ValueError, match="784 values in"):
-        network_page.network_graph(model, np.zeros((20, 20)))
-    with pytest.raises(ValueError, match="784 values in"):
-        network_page.network_graph(model, np.full(784, 255.0))
+def test_strokes_fragment_holds_the_strokes_as_json(model):
+    fragment = network_page.strokes_fragment([[(10, 20), (30.26, 40)], [], [(5, 5)]])
+    assert fragment.startswith("#strokes=")
+    assert json.loads(fragment[len("#strokes="):]) == [[[10, 20], [30.3, 40]], [[5, 5]]]
 
 
-# The page
-
-def test_hover_text_gives_layer_index_and_bias_or_pixel_row_and_column(model):
-    net = network_page.pyvis_network(network_page.network_graph(model), legend="")
-    titles = {node["id"]: node["title"] for node in net.nodes}
-    assert titles[28 * 12 + 14].startswith("input pixel 350: row 12, column 14\n")
-    bias = model.dense_layers[0].b[5]
-    assert titles[FIRST_ID["hidden 1"] + 5] == f"hidden layer 1, neuron 5\nbias {bias:+.3f}"
-    assert titles[FIRST_ID["output"] + 7].startswith("output, neuron 7 — the digit 7\n")
-
-
-def test_lit_output_neurons_show_their_probability(model, digit):
-    net = network_page.pyvis_network(network_page.network_graph(model, digit), legend="")
-    probabilities = model.predict_proba(digit)[0]
-    labels = [node["label"] for node in net.nodes[-10:]]
-    assert labels == [f"{d}\n{p:.0%}" for d, p in enumerate(probabilities)]
-
-
-def test_edges_are_coloured_by_sign_and_widened_by_strength(model):
-    graph = network_page.network_graph(model)
-    net = network_page.pyvis_network(graph, legend="")
-    weights = np.array([data["weight"] for _, _, data in graph.edges(data=True)])
-    colours = np.array([edge["color"] for edge in net.edges])
-    widths = np.array([edge["width"] for edge in net.edges])
-    assert set(colours[weights > 0]) == {network_page.POSITIVE} and set(colours[weights < 0]) == {network_page.NEGATIVE}
-    into_outputs = np.array([graph.nodes[target]["layer"] == 3 for _, target in graph.edges()])
-    assert np.corrcoef(np.abs(weights[into_outputs]), widths[into_outputs])[0, 1] == pytest.approx(1)
-    assert widths.max() == pytest.approx(network_page.EDGE_WIDTH[1])
-
-
-def test_page_keeps_the_layout_fixed_and_hides_edges_while_moving(model):
-    net = network_page.pyvis_network(network_page.network_graph(model), legend="")
-    assert all(isinstance(node["x"], float) and isinstance(node["y"], float) for node in net.nodes)
-    assert net.options["physics"]["enabled"] is False
-    assert net.options["edges"]["smooth"] is False
-    assert net.options["interaction"]["hideEdgesOnDrag"] and net.options["interaction"]["hideEdgesOnZoom"]
-
-
-def test_page_is_one_utf8_file_that_fetches_nothing(lit_page):
-    text = lit_page[0].read_bytes().decode("utf-8")
-    assert "784 → 128 → 64 → 10" in text and "vis.Network(" in text
+def test_page_is_one_utf8_file_under_2_mb_that_fetches_nothing(page_path):
+    raw = page_path.read_bytes()
+    text = raw.decode("utf-8")
+    assert len(raw) < 2_000_000 and "vis.Network(" in text
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", text, re.IGNORECASE)
     assert not re.search(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=", text, re.IGNORECASE)
     assert not re.search(r"""url\(\s*(?!["']?data:)""", text)  # CSS images only as data: URLs
     assert "@import" not in text
 
 
-def test_page_escapes_the_input_name_in_its_legend(lit_page):
-    text = lit_page[0].read_text(encoding="utf-8")
-    assert "Lit by test &lt;image&gt; 0" in text and "test <image> 0" not in text
+def test_image_of_the_wrong_size_or_range_is_rejected(model, tmp_path):
+    with pytest.raises(ValueError, match="784 values in"):
+        network_page.write_network_html(model, tmp_path / "page.html", draw.stroke_settings(),
+                                        image=np.zeros((20, 20)))
+    with pytest.raises(ValueError, match="784 values in"):
+        network_page.write_network_html(model, tmp_path / "page.html", draw.stroke_settings(),
+                                        image=np.full(784, 255.0))
 
 
 # The page in a real browser
 
 @pytest.fixture(scope="module")
-def browser_page(lit_page):
+def browser(page_path):
     try:
         import playwright.sync_api  # noqa: F401
         reason = None if find_chromium() else "no chromium on PATH (Debian: apt-get install chromium)"
@@ -181,23 +154,153 @@ def browser_page(lit_page):
         if os.environ.get("NEUROSCRIBBLE_REQUIRE_BROWSER") == "1":
             pytest.fail(f"{reason}, and NEUROSCRIBBLE_REQUIRE_BROWSER=1 requires the browser test")
         pytest.skip(reason)
-    with open_page(lit_page[0]) as opened:
+    with open_page(page_path) as opened:
         yield opened
 
 
-def test_page_loads_offline_without_console_errors(browser_page):
-    page, refused, errors = browser_page
+@pytest.fixture
+def page(browser):
+    """The open page, wiped clean: nothing drawn, no neuron chosen, the whole network in view."""
+    page = browser[0]
+    page.evaluate("window.neuroscribble.clear()")
+    page.keyboard.press("Escape")
+    page.keyboard.press("0")
+    return page
+
+
+def python_probabilities(model, strokes):
+    image = draw.digit_from_strokes(strokes)
+    return None if image is None else model.predict_proba(image.reshape(1, -1))[0]
+
+
+def pad_to_page(page, x, y):
+    box = page.locator("#pad").bounding_box()
+    size = page.evaluate("window.neuroscribble.padSize")
+    return box["x"] + x * box["width"] / size, box["y"] + y * box["height"] / size
+
+
+def test_page_loads_offline_without_console_errors(browser):
+    page, refused, errors = browser
+    page.evaluate("window.neuroscribble.draw([[[100, 100], [300, 300]]])")
     assert refused == [] and errors == []
 
 
-def test_browser_dataset_holds_every_neuron_and_edge(browser_page, lit_page):
-    page, _, _ = browser_page
-    assert page.evaluate("nodes.length") == 986
-    assert page.evaluate("edges.length") == lit_page[1].number_of_edges()
+def test_a_seven_dragged_on_the_pad_with_the_mouse_is_read_as_7(page, model):
+    seven = [(110, 90), (300, 90), (270, 150), (230, 220), (200, 280), (175, 330)]
+    page.mouse.move(*pad_to_page(page, *seven[0]))
+    page.mouse.down()
+    for point in seven[1:]:
+        page.mouse.move(*pad_to_page(page, *point), steps=4)
+    page.mouse.up()
+    page.wait_for_function("window.neuroscribble.prediction() !== null")
+    answer = page.evaluate("window.neuroscribble.prediction()")
+    assert answer["digit"] == 7
+    assert "the network says 7" in page.locator("#status").inner_text()
+    assert "7" == page.locator(".bar.top span").inner_text()
 
 
-def test_canvas_is_not_blank(browser_page):
-    page, _, _ = browser_page
+def test_page_and_python_read_200_real_handwritten_digits_alike(page, model):
+    if not os.path.exists(PENDIGITS):
+        pytest.skip(f"{PENDIGITS} is not here; the parity check needs real handwriting")
+    with open(PENDIGITS, encoding="utf-8") as stream:
+        digits = json.load(stream)[::37][:200]  # spread over the file: all 30 writers
+    drawings = [[[[float(x), float(y)] for x, y in stroke] for stroke in fit_to_canvas(digit["strokes"])]
+                for digit in digits]
+    in_page = page.evaluate("drawings => drawings.map(strokes => window.neuroscribble.draw(strokes))", drawings)
+    in_python = [python_probabilities(model, strokes) for strokes in drawings]
+    same_digit = np.mean([p["digit"] == q.argmax() for p, q in zip(in_page, in_python)])
+    difference = np.array([np.abs(np.array(p["probabilities"]) - q).max() for p, q in zip(in_page, in_python)])
+    assert len(drawings) == 200 and same_digit >= 0.99 and np.mean(difference <= 0.02) >= 0.95
+    assert difference.max() < 1e-5  # the same arithmetic (measured: 4e-7), float64 sums in the page
+
+
+def test_a_drawing_too_small_to_read_gives_no_prediction_in_either(page, model):
+    dot = [[[200, 200], [203, 202]]]
+    assert python_probabilities(model, dot) is None
+    assert page.evaluate("strokes => window.neuroscribble.draw(strokes)", dot) is None
+    assert "too small" in page.locator("#status").inner_text()
+
+
+def test_undo_takes_back_the_last_stroke(page, model):
+    one = [[200, 60], [200, 340]]
+    page.evaluate("strokes => window.neuroscribble.draw(strokes)", [one, [[120, 300], [280, 300]]])
+    page.click("#undo")
+    expected = python_probabilities(model, [one])
+    np.testing.assert_allclose(page.evaluate("window.neuroscribble.prediction()")["probabilities"], expected, atol=1e-6)
+
+
+def test_picking_an_mnist_digit_feeds_that_image_to_the_network(page, model, examples):
+    page.locator("#picker canvas").nth(14).click()
+    probabilities = page.evaluate("window.neuroscribble.prediction()")["probabilities"]
+    np.testing.assert_allclose(probabilities, model.predict_proba(examples[0][14:15])[0], atol=1e-6)
+
+
+def click_neuron(page, node):
+    dom = page.evaluate(f"() => network.canvasToDOM(window.neuroscribble.position({node}))")
+    box = page.locator("#network").bounding_box()
+    page.mouse.click(box["x"] + dom["x"], box["y"] + dom["y"])
+
+
+def test_clicking_a_neuron_opens_its_panel_with_its_weighted_sum(page, model):
+    strokes = [[[200, 60], [200, 340]]]
+    page.evaluate("strokes => window.neuroscribble.draw(strokes)", strokes)
+    hidden_2 = model.activations(draw.digit_from_strokes(strokes))[2]
+    index = int(hidden_2.argmax())
+    click_neuron(page, FIRST_ID["hidden 2"] + index)
+    panel = page.locator("#neuron")
+    assert panel.is_visible()
+    text = panel.inner_text()
+    assert f"hidden layer 2 #{index}" in text and "z = Σ a·w + b" in text
+    assert f"max(0, z) = {hidden_2[index]:.3f}" in text
+    assert page.locator("#map-w").is_visible()
+    page.keyboard.press("Escape")
+    assert not panel.is_visible()
+
+
+def test_an_output_neurons_panel_shows_its_softmax(page, model):
+    strokes = [[[200, 60], [200, 340]]]
+    page.evaluate("strokes => window.neuroscribble.draw(strokes)", strokes)
+    click_neuron(page, FIRST_ID["output"] + 1)
+    probability = python_probabilities(model, strokes)[1]
+    assert f"= {100 * probability:.2f} %" in page.locator("#neuron").inner_text()
+
+
+def test_legend_says_how_many_of_the_109184_connections_are_drawn_and_folds_away(page, model):
+    strokes = [[[200, 60], [200, 340]]]
+    page.evaluate("strokes => window.neuroscribble.draw(strokes)", strokes)
+    values = model.activations(draw.digit_from_strokes(strokes))
+    carrying = [np.count_nonzero(a[:, None] * dense.W, axis=0) for a, dense in zip(values, model.dense_layers)]
+    drawn = sum(np.minimum(count, network_page.K_DEFAULT).sum() for count in carrying)  # K per neuron, if it has them
+    legend = page.locator("#legend-text")
+    text = legend.inner_text()
+    assert f"Lines: {drawn:,} of the 109,184 connections" in text and "largest |a·w|" in text
+    page.locator("#legend summary").click()
+    assert not legend.is_visible()
+    page.locator("#legend summary").click()
+    assert legend.is_visible()
+
+
+def test_zooming_out_stops_at_a_sensible_bound(page):
+    fitted = page.evaluate("network.getScale()")
+    page.mouse.move(900, 400)
+    for _ in range(30):
+        page.mouse.wheel(0, 300)
+    page.wait_for_timeout(100)
+    assert page.evaluate("network.getScale()") == pytest.approx(fitted / 2, rel=0.01)
+
+
+def test_keys_zoom_pan_and_fit(page):
+    fitted, centre = page.evaluate("[network.getScale(), network.getViewPosition()]")
+    page.keyboard.press("+")
+    assert page.evaluate("network.getScale()") == pytest.approx(fitted * 1.25)
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("network.getViewPosition().x") > centre["x"]
+    page.keyboard.press("0")
+    assert page.evaluate("network.getScale()") == pytest.approx(fitted)
+
+
+def test_canvas_is_not_blank(page):
+    page.evaluate("window.neuroscribble.draw([[[200, 60], [200, 340]]])")
     painted = page.evaluate("""() => {
         const canvas = document.querySelector("#network canvas");
         const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
@@ -208,12 +311,18 @@ def test_canvas_is_not_blank(browser_page):
     assert painted > 0.05
 
 
-def test_mouse_wheel_zooms_in(browser_page):
-    page, _, _ = browser_page
-    before = page.evaluate("network.getScale()")
-    page.mouse.move(640, 400)
-    page.mouse.wheel(0, -300)
-    page.wait_for_function(f"network.getScale() > {before}", timeout=5_000)
+def test_the_opener_brings_the_page_up_with_the_strokes_drawn(browser, page_path, model):
+    page, refused, errors = browser
+    strokes = [[(200, 60), (200, 340)]]
+    opener = page_path.parent / "opener" / "network_drawing.html"
+    opener.parent.mkdir()
+    network_page.write_opener(opener, page_path, strokes)
+    page.goto(opener.as_uri())
+    page.wait_for_url(page_path.resolve().as_uri() + "#strokes=*")
+    page.wait_for_selector("body[data-drawn-at]", state="attached")
+    np.testing.assert_allclose(page.evaluate("window.neuroscribble.prediction()")["probabilities"],
+                               python_probabilities(model, strokes), atol=1e-6)
+    assert refused == [] and errors == []
 
 
 # The plots
@@ -255,6 +364,20 @@ def test_training_curves_need_a_training_history(tmp_path):
     Model().save(tmp_path / "bare.npz")
     with pytest.raises(SystemExit, match="^error: .*no training history"):
         visualize.main(["curves", "--weights", str(tmp_path / "bare.npz"), "--out", str(tmp_path / "c.png")])
+
+
+def test_training_curves_of_distortion_training_say_why_training_accuracy_is_lower(committed_weights_path):
+    model = Model.load(committed_weights_path)
+    texts = [text.get_text() for axes in plots.training_curves(model).axes for text in axes.texts]
+    assert any("harder to read" in text for text in texts)
+    model.metadata["augment"] = False
+    assert not [text for axes in plots.training_curves(model).axes for text in axes.texts]
+
+
+def test_mistakes_are_drawn_white_on_black_as_the_app_shows_digits(model, small_mnist):
+    figure = plots.confident_mistakes(model, small_mnist.test_images, small_mnist.test_labels)
+    image = figure.axes[0].images[0]
+    assert image.get_cmap().name == "gray" and image.norm.vmin == 0  # 0 (no ink) is black
 
 
 def test_a_model_that_makes_no_mistakes_is_told_so(model, small_mnist):
@@ -299,10 +422,36 @@ def test_open_in_browser_is_false_not_an_error_without_a_browser(monkeypatch, tm
     assert network_page.open_in_browser(tmp_path / "page.html") is False
 
 
-def test_sample_lights_the_page_with_that_test_image(committed_weights_path, tmp_path, small_test_set):
+def test_sample_starts_the_page_with_that_test_image(committed_weights_path, tmp_path, small_test_set):
     out = tmp_path / "page.html"
     visualize.main(["--weights", committed_weights_path, "--out", str(out), "--no-open", "--sample", "3"])
-    assert f"Lit by test image 3 (a {small_test_set.test_labels[3]})" in out.read_text(encoding="utf-8")
+    start = embedded_data(out)["start"]
+    assert start["name"] == f"test image 3 (a {small_test_set.test_labels[3]})"
+    np.testing.assert_array_equal(floats(start["image"]), small_test_set.test_images[3])
+
+
+def test_edges_per_neuron_reaches_the_page(committed_weights_path, tmp_path):
+    out = tmp_path / "page.html"
+    visualize.main(["--weights", committed_weights_path, "--out", str(out), "--no-open", "--edges-per-neuron", "3"])
+    assert embedded_data(out)["edgesPerNeuron"] == 3
+
+
+def test_the_picker_comes_from_the_test_set(committed_weights_path, tmp_path, small_mnist, monkeypatch):
+    monkeypatch.setattr(network_page, "load_test_set",
+                        lambda data_dir: (small_mnist.test_images, small_mnist.test_labels))
+    out = tmp_path / "page.html"
+    visualize.main(["--weights", committed_weights_path, "--out", str(out), "--no-open"])
+    assert len(embedded_data(out)["examples"]["labels"]) == 20
+
+
+def test_without_mnist_the_page_is_still_written_and_says_why_it_has_no_picker(committed_weights_path, tmp_path,
+                                                                               capsys):
+    out = tmp_path / "page.html"
+    assert visualize.main(["--weights", committed_weights_path, "--out", str(out), "--no-open",
+                           "--data-dir", str(tmp_path)]) == 0
+    data = embedded_data(out)
+    assert "examples" not in data and "is missing; copy the four MNIST .gz files" in data["examplesMissing"]
+    assert "The page has no MNIST digits to start from" in capsys.readouterr().out
 
 
 def test_sample_outside_the_test_set_is_a_one_line_error(committed_weights_path, tmp_path, small_test_set):
@@ -363,12 +512,14 @@ def test_dark_ink_on_paper_is_inverted_to_read_like_bright_ink_on_black(digit, t
     assert from_paper.mean() < 0.3 and from_paper.max() == 1  # mostly dark background, bright ink
 
 
-def test_image_flag_lights_the_page_with_the_picture(committed_weights_path, digit, tmp_path):
+def test_image_flag_starts_the_page_with_the_picture(committed_weights_path, digit, tmp_path):
     save_picture(tmp_path / "seven.png", digit, ink_on_paper=True)
     out = tmp_path / "page.html"
     visualize.main(["--weights", committed_weights_path, "--out", str(out), "--no-open",
                     "--image", str(tmp_path / "seven.png")])
-    assert "Lit by seven.png: the network says <b>7</b>" in out.read_text(encoding="utf-8")
+    start = embedded_data(out)["start"]
+    assert start["name"] == "seven.png"
+    np.testing.assert_array_equal(floats(start["image"]), visualize.load_png(tmp_path / "seven.png"))
 
 
 def test_unreadable_picture_is_a_one_line_error(committed_weights_path, tmp_path):

@@ -4,6 +4,7 @@ drawn with the app's own brush, run through draw.preprocess and the model.
     python tools/eval_handwriting.py                        # weights.npz
     python tools/eval_handwriting.py --weights other.npz
     python tools/eval_handwriting.py --height-fraction 0.3  # small drawings
+    python tools/eval_handwriting.py --teach 3 --handwriting ../shared/handwriting/pendigits_train_digits.json
 
 Or from Python, e.g. to choose between trained models: handwriting_accuracy(model, path).
 """
@@ -12,13 +13,18 @@ import collections
 import json
 import os
 import sys
+import time
 
-import numpy as np
+if __name__ == "__main__":  # one OpenBLAS thread for --teach, as teach.py explains; before NumPy loads
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)  # run as a script from anywhere: import the repository's modules
 
-from draw import CANVAS_SIZE, preprocess, render_strokes  # noqa: E402
+from data import DataError  # noqa: E402
+from draw import CANVAS_SIZE, digit_from_strokes, preprocess, render_strokes  # noqa: E402
 from model import Model, WeightsError  # noqa: E402
 from utils import accuracy  # noqa: E402
 
@@ -33,11 +39,14 @@ class HandwritingError(Exception):
     """The handwriting file is missing or not in the expected format."""
 
 
-def load_handwriting(path):
-    """The JSON list of {"label", "writer", "strokes"} entries described in its README."""
+def load_handwriting(path, with_writers=False):
+    """The JSON list of {"label", "writer", "strokes"} entries described in its README, as
+    (strokes, label) pairs, or (strokes, label, writer) triples when with_writers is True."""
     try:
         with open(path, encoding="utf-8") as stream:
             digits = json.load(stream)
+        if with_writers:
+            return [(entry["strokes"], int(entry["label"]), str(entry["writer"])) for entry in digits]
         return [(entry["strokes"], int(entry["label"])) for entry in digits]
     except FileNotFoundError:
         raise HandwritingError(f"{path} does not exist; pass --handwriting PATH to uji_digits.json.") from None
@@ -72,6 +81,73 @@ def handwriting_accuracy(model, path=DEFAULT_HANDWRITING, height_fraction=HEIGHT
     return Result(accuracy(predictions, labels), per_digit, dict(wrong.most_common()), predictions, labels)
 
 
+# --- teaching: --teach K ------------------------------------------------------------------------
+
+TeachingResult = collections.namedtuple("TeachingResult", "writers before after mnist_after seconds_per_teach")
+
+
+def drawn_by_writer(path, height_fraction=HEIGHT_FRACTION):
+    """(images (N, 784), labels (N,), writers (N,)): every digit through the app's own path,
+    draw.digit_from_strokes, drawn height_fraction of the canvas tall."""
+    digits = load_handwriting(path, with_writers=True)
+    images = np.array([digit_from_strokes(fit_to_canvas(strokes, height_fraction=height_fraction)).ravel()
+                       for strokes, _, _ in digits])
+    return images, np.array([label for _, label, _ in digits]), np.array([writer for _, _, writer in digits])
+
+
+def chosen_for_teaching(labels, k, rng):
+    """Indices of k drawings of each digit (fewer where a digit has no more than k), chosen with rng."""
+    return np.concatenate([rng.choice(np.flatnonzero(labels == digit), min(k, np.count_nonzero(labels == digit) - 1),
+                                      replace=False) for digit in np.unique(labels)])
+
+
+def teaching_protocol(model, images, labels, writers, k, seed=0, mnist=None):
+    """For each writer: teach.teach k drawings of each digit to a copy of `model`, score the writer's
+    OTHER drawings before and after; MNIST test accuracy of every taught model.
+
+    Returns TeachingResult(writers, before (W,), after (W,), mnist_after (W,), seconds_per_teach).
+    """
+    import teach  # only here: it is the teaching protocol's own dependency
+    mnist = mnist or teach.cached_mnist()
+    names = sorted(set(writers.tolist()))
+    before, after, mnist_after, seconds = [], [], [], []
+    for number, writer in enumerate(names):
+        mine = np.flatnonzero(writers == writer)
+        taught = mine[chosen_for_teaching(labels[mine], k, np.random.default_rng([seed, number]))]
+        others = np.setdiff1d(mine, taught)
+        started = time.perf_counter()
+        student = teach.teach(model, images[taught], labels[taught], seed=seed, mnist=mnist)
+        seconds.append(time.perf_counter() - started)
+        before.append(accuracy(model.predict(images[others]), labels[others]))
+        after.append(accuracy(student.predict(images[others]), labels[others]))
+        mnist_after.append(accuracy(student.predict(mnist.test_images), mnist.test_labels))
+    return TeachingResult(names, np.array(before), np.array(after), np.array(mnist_after), float(np.median(seconds)))
+
+
+def print_teaching(result, k, mnist_before):
+    for writer, before, after in zip(result.writers, result.before, result.after):
+        print(f"  {writer:<16} {before:6.1%} → {after:6.1%}")
+    worst = int(result.after.argmin())
+    print(f"taught {k} of each digit per writer ({len(result.writers)} writers): mean {result.before.mean():.1%} → "
+          f"{result.after.mean():.1%}; worst writer {result.writers[worst]} {result.after[worst]:.1%} after")
+    print(f"MNIST test {mnist_before:.2%} → {result.mnist_after.mean():.2%} (mean over the taught models, "
+          f"lowest {result.mnist_after.min():.2%}); {result.seconds_per_teach:.2f} s per teach (median)")
+
+
+def main_teach(model, args):
+    import teach
+    try:
+        images, labels, writers = drawn_by_writer(args.handwriting, args.height_fraction)
+        mnist = teach.cached_mnist(args.data_dir)
+    except DataError as error:
+        sys.exit(f"error: {error}")
+    print(f"{len(labels)} handwritten digits by {len(set(writers.tolist()))} writers; teaching each writer's "
+          f"{args.teach} of each digit (seed {args.seed}), scoring their others (before → after):")
+    result = teaching_protocol(model, images, labels, writers, args.teach, args.seed, mnist)
+    print_teaching(result, args.teach, accuracy(model.predict(mnist.test_images), mnist.test_labels))
+    return 0
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Accuracy of the drawing pipeline on real pen-written digits.")
     parser.add_argument("--weights", default=os.path.join(REPO_ROOT, "weights.npz"),
@@ -80,14 +156,27 @@ def parse_args(argv=None):
                         help="the UJI digits JSON (default ../shared/handwriting/uji_digits.json beside the repository)")
     parser.add_argument("--height-fraction", type=float, default=HEIGHT_FRACTION,
                         help=f"how tall each digit is drawn, as a fraction of the canvas (default {HEIGHT_FRACTION})")
+    parser.add_argument("--teach", type=int, metavar="K",
+                        help="the teaching protocol: per writer, teach K drawings of each digit (teach.teach) "
+                             "and score that writer's other drawings before and after")
+    parser.add_argument("--seed", type=int, default=0, help="--teach: seed for choosing and teaching (default 0)")
+    parser.add_argument("--data-dir", help="--teach: folder with the MNIST files replayed while teaching "
+                                           "(default: $NEUROSCRIBBLE_DATA, else data/mnist)")
     args = parser.parse_args(argv)
     if not 0 < args.height_fraction <= 1:
         parser.error("--height-fraction must be in (0, 1]")
+    if args.teach is not None and args.teach < 1:
+        parser.error("--teach must be at least 1")
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.teach:
+        try:
+            return main_teach(Model.load(args.weights), args)
+        except (WeightsError, HandwritingError) as error:
+            sys.exit(f"error: {error}")
     try:
         result = handwriting_accuracy(Model.load(args.weights), args.handwriting, args.height_fraction)
     except (WeightsError, HandwritingError) as error:
