@@ -65,8 +65,8 @@ def load_mnist(data_dir=None, download=True, mirrors=None):
     return MNIST(*load_files(folder, FILES, download, mirrors))
 
 
-def load_test_set(data_dir=None, download=True, mirrors=None):
-    """Only the 10,000 test images and their labels, downloaded like load_mnist's when missing."""
+def load_test_set(data_dir=None, download=False, mirrors=None):
+    """Only the 10,000 test images and their labels; with download, fetched like load_mnist's when missing."""
     folder = find_data_dir(data_dir)
     return tuple(load_files(folder, [name for name in FILES if name.startswith("t10k")], download, mirrors))
 

@@ -91,7 +91,7 @@ def pick_examples(images, labels, per_digit=EXAMPLES_PER_DIGIT):
 def picker_examples(data_dir=None):
     """((images, labels), None) for the page's picker from the MNIST test set on disk, or (None, why not)."""
     try:
-        return pick_examples(*load_test_set(data_dir, download=False)), None
+        return pick_examples(*load_test_set(data_dir)), None
     except DataError as error:
         return None, str(error).rstrip(".")
 

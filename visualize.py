@@ -67,7 +67,7 @@ def load_png(path):
 @functools.cache
 def test_set(data_dir, mirror=None):
     """The MNIST test images and labels, read once per folder (downloaded first when missing)."""
-    return load_test_set(data_dir, mirrors=mirrors_to_try(mirror))
+    return load_test_set(data_dir, download=True, mirrors=mirrors_to_try(mirror))
 
 
 def chosen_input(args, default_sample=None):

@@ -96,7 +96,7 @@ def test_when_every_mirror_fails_each_is_named_and_no_empty_data_folder_is_left(
     folder = tmp_path / "data" / "mnist"
     kinds = ["garbage", "missing", "truncated", "silent"]
     with pytest.raises(DataError) as raised:
-        data.load_test_set(folder, mirrors=tuple(address(mirror, kind) for kind in kinds))
+        data.load_test_set(folder, download=True, mirrors=tuple(address(mirror, kind) for kind in kinds))
     assert all(address(mirror, kind) in str(raised.value) for kind in kinds)
     assert not folder.exists()
 
