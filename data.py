@@ -154,7 +154,8 @@ def download_file(name, folder, mirrors=MIRRORS):
             failures.append(f"{url} (the file it served failed verification)")
         except (OSError, http.client.HTTPException, ValueError) as error:
             # URLError and timeouts are OSErrors; HTTPException: garbage instead of HTTP; ValueError: a bad URL
-            failures.append(f"{url} ({getattr(error, 'reason', None) or error or type(error).__name__})")
+            reason = getattr(error, "reason", None) or error or type(error).__name__
+            failures.append(f"{url} ({' '.join(str(reason).split())})")  # garbage may hold line breaks
     raise DataError(f"could not download {name}: " + "; ".join(failures) +
                     f". With no network, copy the four MNIST .gz files into {folder} "
                     "(or point --data-dir or NEUROSCRIBBLE_DATA at them), or name a nearer mirror with --mirror "

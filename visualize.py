@@ -169,7 +169,7 @@ def main(argv=None):
     except (WeightsError, plots.PlotError, UsageError) as error:
         sys.exit(f"error: {error}")
     except OSError as error:  # a folder that cannot be written, a full disk
-        sys.exit(f"error: could not write {error.filename or 'the output'}: {error.strerror or error}.")
+        sys.exit(f"error: could not write {args.out or error.filename or 'the output'}: {error.strerror or error}.")
     if args.show:
         plt.show()
     return 0

@@ -98,6 +98,7 @@ def test_when_every_mirror_fails_each_is_named_and_no_empty_data_folder_is_left(
     with pytest.raises(DataError) as raised:
         data.load_test_set(folder, download=True, mirrors=tuple(address(mirror, kind) for kind in kinds))
     assert all(address(mirror, kind) in str(raised.value) for kind in kinds)
+    assert "\n" not in str(raised.value)  # one sentence, though the garbage held line breaks
     assert not folder.exists()
 
 
