@@ -2,12 +2,15 @@
 
 Where the files are looked for, in order: the data_dir argument (train.py's --data-dir), the
 NEUROSCRIBBLE_DATA environment variable, then data/mnist/ beside this file (git-ignored).
+Mirrors tried for a download, in order: the --mirror argument, NEUROSCRIBBLE_MIRROR, then MIRRORS.
 """
 import collections
 import gzip
 import hashlib
+import http.client
 import os
 import urllib.request
+import zlib
 
 import numpy as np
 
@@ -31,6 +34,8 @@ IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
 # the training set, mean 14.0 with spread ±0.3, half a pixel below and right of the middle (13.5).
 MNIST_CENTER = (14.0, 14.0)
 DEFAULT_DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "mnist")
+MIRROR_VARIABLE = "NEUROSCRIBBLE_MIRROR"
+TIMEOUT_SECONDS = 30  # a mirror silent this long is given up for the next
 
 MNIST = collections.namedtuple("MNIST", "train_images train_labels test_images test_labels")
 
@@ -43,20 +48,38 @@ def find_data_dir(data_dir=None):
     return data_dir or os.environ.get("NEUROSCRIBBLE_DATA") or DEFAULT_DATA_DIR
 
 
-def load_mnist(data_dir=None, download=True, mirrors=MIRRORS):
+def mirrors_to_try(mirror=None):
+    """The mirrors in the order they are tried: `mirror` (a flag), $NEUROSCRIBBLE_MIRROR, then MIRRORS."""
+    extra = [url for url in (mirror, os.environ.get(MIRROR_VARIABLE)) if url]
+    return tuple(url if url.endswith("/") else url + "/" for url in extra) + MIRRORS
+
+
+def load_mnist(data_dir=None, download=True, mirrors=None):
     """All of MNIST as float32 images (N, 784) in [0, 1] and int64 labels (N,).
 
-    Missing files are downloaded (when download is True); every file is verified before use.
+    Missing files are downloaded (when download is True) from `mirrors` (default mirrors_to_try());
+    every file is verified before use.
     """
     folder = find_data_dir(data_dir)
     # verified content, so the counts are MNIST's own: 60,000 and 10,000
-    return MNIST(*(load_file(folder, name, download, mirrors) for name in FILES))
+    return MNIST(*load_files(folder, FILES, download, mirrors))
 
 
-def load_test_set(data_dir=None):
-    """Only the 10,000 test images and their labels, from files already on disk."""
+def load_test_set(data_dir=None, download=False, mirrors=None):
+    """Only the 10,000 test images and their labels; with download, fetched like load_mnist's when missing."""
     folder = find_data_dir(data_dir)
-    return tuple(load_file(folder, name, download=False) for name in FILES if name.startswith("t10k"))
+    return tuple(load_files(folder, [name for name in FILES if name.startswith("t10k")], download, mirrors))
+
+
+def load_files(folder, names, download, mirrors):
+    """load_file for each name; a data folder this call created and left empty is removed again."""
+    existed = os.path.isdir(folder)
+    try:
+        return [load_file(folder, name, download, mirrors or mirrors_to_try()) for name in names]
+    except BaseException:  # a failed download or Ctrl-C: leave no empty folder behind
+        if not existed and os.path.isdir(folder) and not os.listdir(folder):
+            os.rmdir(folder)
+        raise
 
 
 def load_file(folder, name, download=True, mirrors=MIRRORS):
@@ -83,7 +106,7 @@ def read_verified(path, sha256):
     try:
         with gzip.open(path, "rb") as stream:
             payload = stream.read()
-    except (OSError, EOFError) as error:
+    except (OSError, EOFError, zlib.error) as error:  # zlib.error: a damaged deflate stream
         raise DataError(f"{path} is not a complete gzip file ({error}); "
                         "delete it so it is downloaded again, or replace it.") from None
     if hashlib.sha256(payload).hexdigest() != sha256:
@@ -114,7 +137,11 @@ def parse_idx(payload, magic, name):
 
 
 def download_file(name, folder, mirrors=MIRRORS):
-    """Fetch one file into folder, trying each mirror in turn; keep it only once verified."""
+    """Fetch one file into folder, trying each mirror in turn; keep it only once verified.
+
+    Any failure of one mirror (no answer, an error page, garbage, a cut-off or wrong file) moves
+    on to the next.
+    """
     failures = []
     for mirror in mirrors:
         url = mirror + name
@@ -125,16 +152,19 @@ def download_file(name, folder, mirrors=MIRRORS):
             return
         except DataError:
             failures.append(f"{url} (the file it served failed verification)")
-        except OSError as error:  # urllib's URLError is an OSError too
-            failures.append(f"{url} ({getattr(error, 'reason', None) or error})")
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            # URLError and timeouts are OSErrors; HTTPException: garbage instead of HTTP; ValueError: a bad URL
+            reason = getattr(error, "reason", None) or error or type(error).__name__
+            failures.append(f"{url} ({' '.join(str(reason).split())})")  # garbage may hold line breaks
     raise DataError(f"could not download {name}: " + "; ".join(failures) +
                     f". With no network, copy the four MNIST .gz files into {folder} "
-                    "(or point --data-dir or NEUROSCRIBBLE_DATA at them).")
+                    "(or point --data-dir or NEUROSCRIBBLE_DATA at them), or name a nearer mirror with --mirror "
+                    f"or {MIRROR_VARIABLE}.")
 
 
 def fetch(url, path, label, chunk_size=1 << 16):
     """Stream url into path, with a progress bar on a terminal."""
-    with urllib.request.urlopen(url, timeout=30) as response, open(path, "wb") as out:
+    with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response, open(path, "wb") as out:
         size = int(response.headers.get("Content-Length") or 0)
         progress = Progress(size, label)
         while chunk := response.read(chunk_size):

@@ -1,7 +1,7 @@
 """Draw a digit with the mouse and watch the network name it: the pygame window and the
 preprocessing that turns a drawing into the 28 × 28 image MNIST's digits look like.
 
-    python draw.py                      # uses weights.npz
+    python draw.py                      # uses weights.npz beside this file
     python draw.py --weights other.npz
 
 After it answers, press the digit you drew to keep the drawing in your collection
@@ -21,16 +21,20 @@ from scipy import ndimage
 
 from data import MNIST_CENTER
 from model import Model, WeightsError
+from utils import run_script
 
 pygame = None  # loaded by App, only when a window is made: `import draw` stays free of a window library
 
+DEFAULT_WEIGHTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights.npz")
 CANVAS_SIZE = 400
 # A 25 px pen: thin enough that a small drawing keeps its loops open (thinning cannot reopen a
 # loop a fat brush filled); set_stroke_width then gives every drawing MNIST's stroke width.
 BRUSH_RADIUS = 12.0
 MNIST_SIZE, MNIST_BOX = 28, 20        # MNIST digits: longest side 20 px inside 28 × 28
 STROKE_WIDTH = 2.0                    # in the 20 px box; outputs then measure ~2.0–2.3 px, MNIST 2.07
-FAINT_INK = 0.1                       # below 10 % of the brightest pixel is not ink
+FAINT_INK = 0.1                       # below 10 % of the brightest pixel is not ink,
+MIN_INK_CONTRAST = 24                 # nor below 24 of 255 grey levels: paper noise is not ink
+SPECK_SIZE = 0.04                     # ink spanning under 4 % of the picture's longer side is a speck
 WORKING_SIZE = 80                     # the width step runs at about this many pixels per side
 BLUR_SIGMA = 0.5                      # softens edges to MNIST's grey rim
 
@@ -68,9 +72,22 @@ def render_strokes(strokes, size=CANVAS_SIZE, radius=BRUSH_RADIUS):
     return canvas
 
 
-def remove_faint_ink(image, threshold=FAINT_INK):
-    """Set pixels below threshold · max to 0: stray anti-aliasing and noise are not ink."""
-    return np.where(image >= threshold * image.max(), image, 0)
+def remove_faint_ink(image, threshold=FAINT_INK, min_contrast=MIN_INK_CONTRAST):
+    """Set pixels below max(threshold · max, min_contrast) to 0: stray anti-aliasing and noise are not ink.
+
+    The absolute floor matters on a picture with no ink at all, whose brightest pixel is noise.
+    """
+    return np.where(image >= max(threshold * image.max(), min_contrast), image, 0)
+
+
+def remove_specks(image, size=SPECK_SIZE):
+    """Set to 0 each patch of touching ink (8-neighbours) whose bounding box spans less than
+    size · the image's longer side (and at most one pixel on a small image): dust, not strokes."""
+    patches, count = ndimage.label(image > 0, structure=np.ones((3, 3)))
+    limit = max(2, size * max(image.shape))
+    specks = [number for number, (rows, columns) in enumerate(ndimage.find_objects(patches), start=1)
+              if max(rows.stop - rows.start, columns.stop - columns.start) < limit]
+    return np.where(np.isin(patches, specks), 0, image)
 
 
 def bounding_box(image):
@@ -179,11 +196,11 @@ def crop_to_ink(image):
 def preprocess(canvas):
     """A (H, W) uint8 canvas, ink bright on dark -> the (28, 28) float32 image in [0, 1] MNIST-style.
 
-    Returns None when there is no ink. Steps: drop faint pixels, crop to the ink, shrink to a
+    Returns None when there is no ink. Steps: drop faint pixels and specks, crop to the ink, shrink to a
     working size, set the stroke width to MNIST's, shrink the longest side to 20 px, pad to
     28 × 28, move the centre of mass to (14, 14), blur lightly, scale the brightest pixel to 1.
     """
-    image = crop_to_ink(remove_faint_ink(canvas.astype(np.float32)))
+    image = crop_to_ink(remove_specks(remove_faint_ink(canvas.astype(np.float32))))
     if image is None:
         return None
     image = block_average(image, max(image.shape) // WORKING_SIZE)
@@ -616,8 +633,8 @@ class App:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Draw a digit and watch NeuroScribble's network name it.")
-    parser.add_argument("--weights", default="weights.npz",
-                        help="the trained model to use (default weights.npz; make one with `python train.py`)")
+    parser.add_argument("--weights", default=DEFAULT_WEIGHTS,
+                        help="the trained model to use (default weights.npz beside draw.py)")
     parser.add_argument("--collection", help="where the drawings you label are kept "
                                              "(default: my_drawings.npz beside the weights)")
     parser.add_argument("--data-dir", help="folder with the four MNIST .gz files, replayed when you teach (T) "
@@ -640,4 +657,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

@@ -6,12 +6,15 @@ build on it.
 import math
 import os
 import zipfile
+import zlib
 
 import numpy as np
 
 from layers import Dense, ReLU, Softmax, he_initial_weights
 
 DEFAULT_LAYER_SIZES = (784, 128, 64, 10)
+MAX_PARAMETERS = 50_000_000  # 200 MB of float32 a copy, and training holds four (weights, gradients, RMSProp, start)
+MAX_FILE_BYTES = 8 * MAX_PARAMETERS + (1 << 20)  # float64 weights and a megabyte of metadata
 
 
 def views_of(flat, shapes):
@@ -113,13 +116,15 @@ class Model:
     def load(cls, path):
         """Read a file written by save(); anything malformed raises WeightsError saying what."""
         if not os.path.exists(path):
-            raise WeightsError(f"{path} does not exist; make one with `python train.py`.")
+            raise WeightsError(f"{path} does not exist; name a trained model with --weights, "
+                               "or make one with `python train.py`.")
         if not zipfile.is_zipfile(path):
             raise WeightsError(f"{path} is not a readable .npz file; make a new one with `python train.py`.")
         try:
+            check_sizes(path)
             with np.load(path, allow_pickle=False) as archive:
                 arrays = {key: archive[key] for key in archive.files}
-        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError, zlib.error) as error:
             # numpy refuses object arrays (they would need unpickling) with a ValueError naming allow_pickle
             problem = ("holds pickled Python objects, which are never loaded" if "allow_pickle" in str(error)
                        else "is damaged")
@@ -153,3 +158,29 @@ class Model:
         model.metadata = {key[5:]: (value.item() if value.ndim == 0 else value)
                           for key, value in arrays.items() if key.startswith("meta_")}
         return model
+
+
+def check_sizes(path):
+    """Refuse an .npz whose arrays would take more than MAX_FILE_BYTES, before reading any of them.
+
+    Both what the zip says its members inflate to and what each .npy header says its array holds
+    are checked, so neither a compressed bomb nor a header claiming a (10¹²,) array takes memory.
+    """
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        biggest = sum(member.file_size for member in members)
+        if biggest <= MAX_FILE_BYTES:  # only then are the headers worth reading
+            biggest = max(biggest, sum(declared_bytes(archive, member) for member in members
+                                       if member.filename.endswith(".npy")))
+    if biggest > MAX_FILE_BYTES:
+        raise WeightsError(f"{path} would take {biggest / 1e9:,.1f} GB of memory, far more than any model "
+                           f"this project makes ({MAX_FILE_BYTES / 1e9:.1f} GB at most); it was not read.")
+
+
+def declared_bytes(archive, member):
+    """The bytes the array in one .npy member of an open zip says it holds, from its header alone."""
+    with archive.open(member) as stream:
+        version = np.lib.format.read_magic(stream)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(stream)
+    return math.prod(shape) * dtype.itemsize

@@ -2,17 +2,19 @@
 
     python train.py                         # the shipped model: 15 epochs, batch 64, RMSProp, augmented
     python train.py --no-augment            # the plain configuration, undistorted images
-    python train.py --epochs 1 --seed 3     # a quick run
+    python train.py --epochs 1 --output quick.npz   # a quick run that leaves weights.npz alone
     python train.py --help                  # every setting
 
-weights.npz is replaced only by a run that finishes. Ctrl-C keeps the model trained so far in
-a separate file; a diverging run (NaN loss) stops and leaves weights.npz untouched.
+weights.npz (beside this file) is replaced only by a run that finishes, and the model it replaces is
+kept as weights.previous.npz. Ctrl-C keeps the model trained so far in a separate file; a run that
+diverges (its loss explodes, or it ends near chance) stops and leaves weights.npz untouched.
 """
 import argparse
 import datetime
 import math
 import os
 import sys
+import tempfile
 import time
 
 # One OpenBLAS thread for the matrix products. A 64-image batch is little work to share: on this
@@ -27,11 +29,16 @@ if __name__ == "__main__":
 
 import numpy as np  # only now: every import from here on loads NumPy and OpenBLAS
 
-from data import FILES, DataError, find_data_dir, load_mnist
+from data import FILES, MIRROR_VARIABLE, DataError, find_data_dir, load_mnist, mirrors_to_try
 from loss import SoftmaxCrossEntropy
-from model import Model
+from model import MAX_PARAMETERS, Model, WeightsError
 from optimizers import RMSProp
-from utils import Progress, accuracy, atomic_write
+from utils import Progress, accuracy, atomic_write, ctrl_c_deferred, run_script
+
+DEFAULT_OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights.npz")
+GUESSING_LOSS = math.log(10)   # the loss of an even guess over ten digits
+EXPLODED_LOSS = 100 * GUESSING_LOSS  # a batch loss above this has left learning behind
+CHANCE_ACCURACY = 0.2          # test accuracy below twice a guess's 10 % is a failed run
 
 
 def parse_args(argv=None):
@@ -48,7 +55,12 @@ def parse_args(argv=None):
                         help="train on freshly distorted images every epoch: rotation, scaling, shear, "
                              "shifts, elastic distortion and stroke width (see augment.py); on by default, "
                              "--no-augment trains on the plain images as the original seed model did")
-    parser.add_argument("--output", default="weights.npz", help="where to save the model (default weights.npz)")
+    parser.add_argument("--mirror", metavar="URL",
+                        help=f"a web folder holding the four MNIST .gz files, tried before the public mirrors "
+                             f"(also ${MIRROR_VARIABLE})")
+    parser.add_argument("--output", default=DEFAULT_OUTPUT,
+                        help="where to save the model (default weights.npz beside train.py); a model already "
+                             "there is kept as <name>.previous.npz")
     args = parser.parse_args(argv)
     for name in ("epochs", "batch_size"):
         if getattr(args, name) < 1:
@@ -57,14 +69,47 @@ def parse_args(argv=None):
         parser.error("--learning-rate must be a positive number")
     if min(args.hidden_sizes) < 1:
         parser.error("--hidden-sizes must all be at least 1")
+    layer_sizes = (784, *args.hidden_sizes, 10)
+    if parameter_count(layer_sizes) > MAX_PARAMETERS:  # refused before any memory is asked for
+        parser.error(f"--hidden-sizes {' '.join(map(str, args.hidden_sizes))} would make "
+                     f"{parameter_count(layer_sizes):,} parameters; at most {MAX_PARAMETERS:,} fit in memory here")
+    # the destination is checked now, not after training
     folder = os.path.dirname(os.path.abspath(args.output))
-    if os.path.isdir(args.output) or not os.path.isdir(folder):
-        parser.error(f"--output {args.output} must be a file in an existing folder")  # checked now, not after training
+    if not os.path.basename(args.output) or os.path.isdir(args.output) or not os.path.isdir(folder):
+        parser.error(f"--output {args.output or repr('')} must be a file in an existing folder")
+    problem = unwritable(folder, bytes_needed=4 * parameter_count(layer_sizes))
+    if problem:
+        parser.error(f"--output {args.output}: {folder} cannot take the model ({problem})")
     return args
 
 
+def parameter_count(layer_sizes):
+    """Weights and biases of the Dense layers: Σ (n_in · n_out + n_out)."""
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
+
+
+def unwritable(folder, bytes_needed):
+    """Why a file of bytes_needed cannot be written into folder (a reason), or None when it can.
+
+    Tries it: writes a file that size (a read-only folder or a full disk fails here) and removes it.
+    """
+    try:
+        handle, trial = tempfile.mkstemp(dir=folder, prefix=f".tmp-{os.getpid()}-", suffix=".npz")
+        os.close(handle)
+        try:
+            with open(trial, "wb") as stream:
+                chunk = bytes(1 << 20)
+                for start in range(0, bytes_needed, len(chunk)):
+                    stream.write(chunk[:bytes_needed - start])
+        finally:
+            os.remove(trial)
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
+
+
 class Diverged(Exception):
-    """The loss became NaN or infinite."""
+    """The loss became NaN, infinite or exploded far above where it started."""
 
 
 def shuffled_batches(images, labels, batch_size, rng):
@@ -96,8 +141,9 @@ def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progres
             logits = model.forward(x)
             correct += np.count_nonzero(logits.argmax(axis=1) == y)
             batch_loss = loss.forward(logits, y)
-            if not math.isfinite(batch_loss):
-                raise Diverged(f"the loss became {batch_loss} at image {seen} of the epoch")
+            if not batch_loss <= EXPLODED_LOSS:  # also true for NaN
+                raise Diverged(f"the loss became {batch_loss:.3g} at image {seen} of the epoch "
+                               f"(an even guess scores {GUESSING_LOSS:.2f})")
             total_loss += batch_loss * len(y)
             seen += len(y)
             model.backward(loss.backward())
@@ -111,21 +157,50 @@ def evaluate(model, images, labels):
     return accuracy(model.predict(images), labels)
 
 
-def save(model, path):
-    """Write the model atomically; a disk or permission problem ends the run with one sentence."""
+def previous_path(path):
+    root, extension = os.path.splitext(path)
+    return f"{root}.previous{extension}"
+
+
+def save(model, path, keep_previous=True):
+    """Write the model atomically; with keep_previous, a file already at path becomes <name>.previous.npz.
+
+    Returns the replaced model's recorded test accuracy (None when there was none, nan when unknown).
+    Ctrl-C cannot cut the save short; a disk or permission problem ends the run with one sentence.
+    """
+    replaced_accuracy = None
     try:
-        with atomic_write(path) as temporary:
+        with ctrl_c_deferred(f"\nSaving {path}; one moment."), atomic_write(path) as temporary:
             model.save(temporary)
+            if keep_previous and os.path.exists(path):
+                replaced_accuracy = recorded_accuracy(path)
+                os.replace(path, previous_path(path))
     except OSError as error:
         sys.exit(f"error: could not write {path}: {error.strerror or error}.")
+    return replaced_accuracy
+
+
+def recorded_accuracy(path):
+    """The test accuracy a weights file records, or nan for a file that is no model or lacks it."""
+    try:
+        return float(Model.load(path).metadata.get("test_accuracy", math.nan))
+    except WeightsError:
+        return math.nan
 
 
 def main(argv=None):
     args = parse_args(argv)
     try:
-        mnist = load_mnist(args.data_dir)
+        mnist = load_mnist(args.data_dir, mirrors=mirrors_to_try(args.mirror))
     except DataError as error:
         sys.exit(f"error: {error}")
+    except KeyboardInterrupt:
+        print("\nStopped by Ctrl-C while reading MNIST; nothing was written.", file=sys.stderr)
+        return 130
+    if args.batch_size > len(mnist.train_images):
+        print(f"--batch-size {args.batch_size:,} is more than the {len(mnist.train_images):,} training images; "
+              f"using {len(mnist.train_images):,}.")
+        args.batch_size = len(mnist.train_images)
     layer_sizes = (mnist.train_images.shape[1], *args.hidden_sizes, 10)
     model = Model(layer_sizes, seed=args.seed)
     loss = SoftmaxCrossEntropy()
@@ -144,6 +219,10 @@ def main(argv=None):
             train_loss, train_accuracy = train_epoch(model, loss, optimizer, mnist.train_images,
                                                      mnist.train_labels, args.batch_size, rng, progress,
                                                      augment=args.augment)
+            seconds = time.perf_counter() - started
+            test_accuracy = evaluate(model, mnist.test_images, mnist.test_labels)
+            if test_accuracy < CHANCE_ACCURACY:
+                raise Diverged(f"test accuracy {test_accuracy:.2%} is near a guess's 10 %")
         except KeyboardInterrupt:
             progress.close()
             return keep_interrupted(model, optimizer, args, history, epoch, mnist, argv)
@@ -152,28 +231,31 @@ def main(argv=None):
             sys.exit(f"error: training diverged in epoch {epoch}: {error}. Try a smaller --learning-rate; "
                      f"{args.output} was left untouched.")
         progress.close()
-        seconds = time.perf_counter() - started
-        test_accuracy = evaluate(model, mnist.test_images, mnist.test_labels)
         for key, value in zip(history, (train_loss, train_accuracy, test_accuracy, seconds)):
             history[key].append(value)
         print(f"epoch {epoch:2d}/{args.epochs}  loss {train_loss:.4f}  train {train_accuracy:.2%}  "
               f"test {test_accuracy:.2%}  {seconds:.1f}s", flush=True)
 
     model.metadata = training_metadata(args, optimizer, history, epochs_completed=args.epochs, argv=argv)
-    save(model, args.output)
+    replaced_accuracy = save(model, args.output)
     print(f"Saved {args.output}: test accuracy {history['test_accuracy'][-1]:.2%} on "
           f"{len(mnist.test_images):,} test images, {sum(history['seconds']):.0f}s of training.")
+    if replaced_accuracy is not None:
+        recorded = ("records no test accuracy" if math.isnan(replaced_accuracy)
+                    else f"recorded test accuracy {replaced_accuracy:.2%}")
+        print(f"The model it replaced ({recorded}) is kept as {previous_path(args.output)}.")
     return 0
 
 
 def keep_interrupted(model, optimizer, args, history, epoch, mnist, argv):
-    """Ctrl-C: save the model as it stands beside the output, never over it."""
+    """Ctrl-C: save the model as it stands beside the output, never over it; a second Ctrl-C waits."""
     root, extension = os.path.splitext(args.output)
     kept = f"{root}.interrupted{extension}"
-    test_accuracy = evaluate(model, mnist.test_images, mnist.test_labels)
-    model.metadata = training_metadata(args, optimizer, history, epochs_completed=epoch - 1, argv=argv)
-    model.metadata["test_accuracy"] = test_accuracy
-    save(model, kept)
+    with ctrl_c_deferred(f"\nKeeping the model trained so far in {kept}; one moment."):
+        test_accuracy = evaluate(model, mnist.test_images, mnist.test_labels)
+        model.metadata = training_metadata(args, optimizer, history, epochs_completed=epoch - 1, argv=argv)
+        model.metadata["test_accuracy"] = test_accuracy
+        save(model, kept, keep_previous=False)
     print(f"\nStopped by Ctrl-C during epoch {epoch}. Kept the model trained so far in {kept} "
           f"(test accuracy {test_accuracy:.2%}); {args.output} was left untouched.")
     return 130
@@ -194,4 +276,4 @@ def training_metadata(args, optimizer, history, epochs_completed, argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

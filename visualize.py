@@ -4,7 +4,11 @@
     python visualize.py --sample 42          # the same page, starting from test image 42
     python visualize.py --image digit.png    # ... or from your own picture of a digit
     python visualize.py confusion --show     # one plot: curves, first-layer, confusion, mistakes, activations
-    python visualize.py plots                # all five plots into docs/
+    python visualize.py plots                # all five plots into figures/ (git-ignored)
+
+`--image` needs no MNIST data; the views that show test images (--sample, confusion, mistakes,
+activations) read them like train.py does, downloading them when they are missing.
+The README's own pictures in docs/ are remade with `python tools/make_doc_figures.py`.
 
 The page is built in network_page.py (its scripts, network_math.js and network_page.js, compute the
 network in the browser) and the plots in plots.py; this script picks the inputs and writes the files; draw.py's
@@ -20,11 +24,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import plots
-from draw import preprocess, stroke_settings
-from data import DataError, load_test_set
+from draw import DEFAULT_WEIGHTS, preprocess, stroke_settings
+from data import MIRROR_VARIABLE, DataError, load_test_set, mirrors_to_try
 from model import Model, WeightsError
 from network_page import K_DEFAULT, open_in_browser, picker_examples, write_network_html
-from utils import atomic_write
+from utils import atomic_write, run_script
+
+FIGURES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "figures")  # git-ignored
 
 PLOT_FILES = {"curves": "training_curves.png", "first-layer": "first_layer_weights.png",
               "confusion": "confusion_matrix.png", "mistakes": "mistakes.png", "activations": "activations.png"}
@@ -59,9 +65,9 @@ def load_png(path):
 
 
 @functools.cache
-def test_set(data_dir):
-    """The MNIST test images and labels, read once per folder."""
-    return load_test_set(data_dir)
+def test_set(data_dir, mirror=None):
+    """The MNIST test images and labels, read once per folder (downloaded first when missing)."""
+    return load_test_set(data_dir, download=True, mirrors=mirrors_to_try(mirror))
 
 
 def chosen_input(args, default_sample=None):
@@ -71,7 +77,7 @@ def chosen_input(args, default_sample=None):
     sample = default_sample if args.sample is None else args.sample
     if sample is None:
         return None, None
-    images, labels = test_set(args.data_dir)
+    images, labels = test_set(args.data_dir, args.mirror)
     if not 0 <= sample < len(images):
         raise UsageError(f"--sample must be between 0 and {len(images) - 1}.")
     return images[sample], f"test image {sample} (a {labels[sample]})"
@@ -84,7 +90,7 @@ def make_plot(view, model, args):
         return plots.first_layer_weights(model)
     if view == "activations":
         return plots.activations(model, *chosen_input(args, default_sample=0))
-    images, labels = test_set(args.data_dir)
+    images, labels = test_set(args.data_dir, args.mirror)
     return (plots.confusion_matrix if view == "confusion" else plots.confident_mistakes)(model, images, labels)
 
 
@@ -93,9 +99,10 @@ def parse_args(argv=None):
         description="Draw NeuroScribble's network: an interactive graph in the browser, or plots as PNG files.")
     parser.add_argument("view", nargs="?", default="network", choices=["network", *PLOT_FILES, "plots"],
                         help="what to draw (default network; `plots` writes all five plots)")
-    parser.add_argument("--weights", default="weights.npz", help="the trained model (default weights.npz)")
-    parser.add_argument("--out", help="where to write (default network.html, or docs/<plot>.png; "
-                                      "for `plots`, the folder, default docs)")
+    parser.add_argument("--weights", default=DEFAULT_WEIGHTS, help="the trained model (default weights.npz "
+                                                                    "beside visualize.py)")
+    parser.add_argument("--out", help="where to write (default network.html, or figures/<plot>.png beside "
+                                      "visualize.py; for `plots`, the folder, default that figures/)")
     parser.add_argument("--no-open", action="store_true", help="write network.html without opening a browser")
     parser.add_argument("--edges-per-neuron", type=int, default=K_DEFAULT, metavar="K",
                         help="connections the page draws into each neuron: the K that carry the most "
@@ -107,7 +114,10 @@ def parse_args(argv=None):
                         help="start from a picture of one digit, any size; dark ink on a light "
                              "background is inverted first (decided by the mean brightness)")
     parser.add_argument("--data-dir", help="folder with the four MNIST .gz files "
-                                           "(default: $NEUROSCRIBBLE_DATA, else data/mnist)")
+                                           "(default: $NEUROSCRIBBLE_DATA, else data/mnist beside visualize.py, "
+                                           "downloaded there if missing)")
+    parser.add_argument("--mirror", metavar="URL", help="a web folder holding the MNIST .gz files, tried "
+                                                        f"before the public mirrors (also ${MIRROR_VARIABLE})")
     parser.add_argument("--show", action="store_true", help="also show the plots in a window")
     args = parser.parse_args(argv)
     if args.edges_per_neuron < 1:
@@ -139,8 +149,8 @@ def write_page(model, args):
 
 def write_plots(model, args):
     for view in PLOT_FILES if args.view == "plots" else [args.view]:
-        path = (os.path.join(args.out or "docs", PLOT_FILES[view]) if args.view == "plots"
-                else args.out or os.path.join("docs", PLOT_FILES[view]))
+        path = (os.path.join(args.out or FIGURES_DIR, PLOT_FILES[view]) if args.view == "plots"
+                else args.out or os.path.join(FIGURES_DIR, PLOT_FILES[view]))
         figure = make_plot(view, model, args)
         with atomic_write(path) as temporary, open(temporary, "wb") as stream:
             figure.savefig(stream, format="png", dpi=100)
@@ -154,14 +164,16 @@ def main(argv=None):
     try:
         model = Model.load(args.weights)
         (write_page if args.view == "network" else write_plots)(model, args)
-    except (WeightsError, DataError, plots.PlotError, UsageError) as error:
+    except DataError as error:
+        sys.exit(f"error: {error} (Lighting the network with --image needs no MNIST data.)")
+    except (WeightsError, plots.PlotError, UsageError) as error:
         sys.exit(f"error: {error}")
     except OSError as error:  # a folder that cannot be written, a full disk
-        sys.exit(f"error: could not write {error.filename or 'the output'}: {error.strerror or error}.")
+        sys.exit(f"error: could not write {args.out or error.filename or 'the output'}: {error.strerror or error}.")
     if args.show:
         plt.show()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

@@ -57,8 +57,8 @@ def test_strokes_running_off_the_canvas_are_clipped():
 # --- each preprocessing step ------------------------------------------------------------------
 
 def test_faint_pixels_are_removed_and_ink_is_kept():
-    image = np.array([[0.05, 0.09, 0.5, 1.0]])
-    assert draw.remove_faint_ink(image).tolist() == [[0, 0, 0.5, 1.0]]
+    image = np.array([[13.0, 23.0, 128.0, 255.0]])  # grey levels, as preprocess gives them
+    assert draw.remove_faint_ink(image).tolist() == [[0, 0, 128.0, 255.0]]
 
 
 def test_bounding_box_spans_exactly_the_ink():
@@ -140,11 +140,36 @@ def test_awkward_drawings_still_give_a_valid_image(name, strokes):
     assert image.min() >= 0 and image.max() == 1, name
 
 
-@pytest.mark.parametrize("canvas", [np.full((400, 400), 255, np.uint8), np.full((400, 400), 3, np.uint8)],
-                         ids=["all ink", "only faint grey"])
-def test_a_uniform_canvas_gives_a_valid_image(canvas):
-    image = draw.preprocess(canvas)
+def test_a_canvas_all_ink_gives_a_valid_image():
+    image = draw.preprocess(np.full((400, 400), 255, np.uint8))
     assert image.shape == (28, 28) and np.all(np.isfinite(image)) and image.max() == 1
+
+
+def noisy_paper(size=280, seed=0):
+    """Paper read as ink-bright-on-dark (as visualize.load_png gives it): 0 to 4 grey levels of noise."""
+    return np.random.default_rng(seed).integers(0, 5, (size, size)).astype(np.uint8)
+
+
+def with_specks(canvas, count=20, seed=1):
+    """canvas with `count` full-ink specks of 1 × 1 to 2 × 2 pixels at random places."""
+    canvas = canvas.copy()
+    rng = np.random.default_rng(seed)
+    for row, column, side in zip(*rng.integers(0, canvas.shape[0] - 2, (2, count)), rng.integers(1, 3, count)):
+        canvas[row:row + side, column:column + side] = 255
+    return canvas
+
+
+@pytest.mark.parametrize("canvas", [np.full((400, 400), 3, np.uint8), noisy_paper(),
+                                    with_specks(np.zeros((280, 280), np.uint8)), with_specks(noisy_paper())],
+                         ids=["uniform faint grey", "paper noise", "20 specks", "20 specks on noisy paper"])
+def test_faint_noise_and_specks_are_nothing_to_read(canvas):
+    assert draw.preprocess(canvas) is None
+
+
+def test_specks_beside_a_digit_leave_its_reading_unchanged():
+    canvas = draw.render_strokes(placed(TWO, 1.3, 200, 200))
+    clean, specked = draw.preprocess(canvas), draw.preprocess(with_specks(canvas))
+    assert np.abs(clean - specked).max() < 0.05  # a speck landing on a stroke stays, as a pixel of it
 
 
 def test_the_same_digit_at_other_positions_and_sizes_gives_nearly_the_same_input():
@@ -470,7 +495,8 @@ def test_a_page_that_cannot_be_written_is_one_sentence(app, network_page_calls, 
 def test_a_missing_weights_file_is_one_sentence_saying_how_to_make_one(tmp_path):
     with pytest.raises(SystemExit) as stop:
         draw.main(["--weights", str(tmp_path / "missing.npz")])
-    assert str(stop.value) == f"error: {tmp_path / 'missing.npz'} does not exist; make one with `python train.py`."
+    assert str(stop.value) == (f"error: {tmp_path / 'missing.npz'} does not exist; name a trained model with "
+                               "--weights, or make one with `python train.py`.")
 
 
 def test_a_broken_weights_file_is_rejected_without_a_traceback(tmp_path):

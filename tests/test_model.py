@@ -169,6 +169,6 @@ def test_a_file_that_is_not_npz_is_rejected(tmp_path):
         Model.load(path)
 
 
-def test_a_missing_weights_file_says_how_to_make_one(tmp_path):
-    with pytest.raises(WeightsError, match=r"does not exist; make one with `python train.py`"):
+def test_a_missing_weights_file_says_to_name_one_or_make_one(tmp_path):
+    with pytest.raises(WeightsError, match=r"does not exist; name a trained model with --weights, or make one with `python train.py`"):
         Model.load(tmp_path / "nowhere.npz")

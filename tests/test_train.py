@@ -17,7 +17,7 @@ from model import Model
 @pytest.fixture
 def on_fixture(monkeypatch, small_mnist):
     """Make train.py read the committed fixture (5,000 + 1,000 images) instead of the full data."""
-    monkeypatch.setattr(train, "load_mnist", lambda data_dir: small_mnist)
+    monkeypatch.setattr(train, "load_mnist", lambda data_dir, mirrors=None: small_mnist)
 
 
 def test_short_run_on_the_fixture_learns_and_saves_its_history(on_fixture, tmp_path, small_mnist, capsys):
@@ -141,7 +141,7 @@ def test_augmentation_is_on_by_default_and_recorded_in_the_weights(on_fixture, t
 
 
 def test_one_epoch_on_the_full_data_reaches_95_percent(full_mnist, monkeypatch, tmp_path):
-    monkeypatch.setattr(train, "load_mnist", lambda data_dir: full_mnist)
+    monkeypatch.setattr(train, "load_mnist", lambda data_dir, mirrors=None: full_mnist)
     output = tmp_path / "one_epoch.npz"
     train.main(["--epochs", "1", "--output", str(output)])
     assert Model.load(output).metadata["test_accuracy"] >= 0.95

@@ -10,6 +10,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 
+import data
 import draw
 import network_page
 import plots
@@ -389,7 +390,7 @@ def test_a_model_that_makes_no_mistakes_is_told_so(model, small_mnist):
 
 @pytest.fixture
 def small_test_set(monkeypatch, small_mnist):
-    monkeypatch.setattr(visualize, "test_set", lambda data_dir: (small_mnist.test_images, small_mnist.test_labels))
+    monkeypatch.setattr(visualize, "test_set", lambda data_dir, mirror=None: (small_mnist.test_images, small_mnist.test_labels))
     return small_mnist
 
 
@@ -471,8 +472,11 @@ def test_missing_weights_file_is_a_one_line_error(tmp_path):
         visualize.main(["--weights", str(tmp_path / "nothing.npz"), "--no-open"])
 
 
-def test_missing_mnist_files_are_a_one_line_error(committed_weights_path, tmp_path):
-    with pytest.raises(SystemExit, match=r"^error: .* is missing; copy the four MNIST \.gz files[^\n]*$"):
+def test_missing_mnist_files_that_cannot_be_downloaded_are_a_one_line_error_saying_image_needs_none(
+        committed_weights_path, tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "MIRRORS", ("http://127.0.0.1:9/",))  # nothing listens on port 9
+    with pytest.raises(SystemExit, match=r"^error: could not download .* copy the four MNIST \.gz files[^\n]*"
+                                         r"--image needs no MNIST data\.\)$"):
         visualize.main(["confusion", "--weights", committed_weights_path, "--data-dir", str(tmp_path)])
 
 

@@ -2,6 +2,7 @@
 
     python tools/augment_sheet.py
 """
+import argparse
 import os
 import sys
 
@@ -19,7 +20,11 @@ from data import to_float  # noqa: E402
 COPIES = 8
 
 
-def main():
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=os.path.join(REPO_ROOT, "docs", "augment.png"),
+                        help="where to write the sheet (default docs/augment.png)")
+    args = parser.parse_args(argv)
     with np.load(os.path.join(REPO_ROOT, "tests", "fixtures", "mnist_small.npz")) as arrays:
         images, labels = to_float(arrays["train_images"]), arrays["train_labels"]
     originals = images[[np.flatnonzero(labels == digit)[0] for digit in range(10)]]
@@ -38,7 +43,7 @@ def main():
     axes[0, 0].set_title("original", fontsize=10)
     axes[0, COPIES // 2 + 1].set_title("freshly distorted copies (python train.py, augmentation on)", fontsize=10)
     figure.tight_layout(pad=0.3)
-    figure.savefig(os.path.join(REPO_ROOT, "docs", "augment.png"), dpi=72)
+    figure.savefig(args.out, dpi=72)
 
 
 if __name__ == "__main__":
