@@ -286,6 +286,9 @@ class Oracle:
         return np.array([(self.answers[image.tobytes()] + (image.tobytes() in self.taught)) % 10
                          for image in images])
 
+    def predict_proba(self, images):
+        return np.eye(10)[self.predict(images)]
+
 
 def test_the_teaching_protocol_teaches_k_of_each_digit_and_scores_only_the_writers_other_drawings(
         shipped, small_mnist, monkeypatch):
@@ -300,7 +303,7 @@ def test_the_teaching_protocol_teaches_k_of_each_digit_and_scores_only_the_write
 
     monkeypatch.setattr(teach, "teach", oracle_teach)
     mnist = small_mnist._replace(test_images=images, test_labels=labels)
-    result = teaching_protocol(shipped, images, labels, writers, k=2, mnist=mnist)
+    result = teaching_protocol(shipped, images[:, None], labels, writers, k=2, mnist=mnist)  # one copy each
     assert result.writers == ["a", "b"]
     assert [np.bincount(taught, minlength=10).tolist() for taught in taught_sets] == [[2] * 10] * 2
     assert result.after.tolist() == [1.0, 1.0]  # never scored on a drawing it was taught

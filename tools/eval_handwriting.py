@@ -28,7 +28,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)  # run as a script from anywhere: import the repository's modules
 
 from data import DataError, load_test_set  # noqa: E402
-from draw import CANVAS_SIZE, digit_from_strokes, reading_copies, reading_from  # noqa: E402
+from draw import CANVAS_SIZE, LEANED_BACK, reading_copies, reading_from  # noqa: E402
 from model import Model, WeightsError  # noqa: E402
 from utils import accuracy  # noqa: E402
 
@@ -140,12 +140,20 @@ TeachingResult = collections.namedtuple("TeachingResult", "writers before after 
 
 
 def drawn_by_writer(path, height_fraction=HEIGHT_FRACTION):
-    """(images (N, 784), labels (N,), writers (N,)): every digit through the app's own path,
-    draw.digit_from_strokes, drawn height_fraction of the canvas tall."""
+    """(copies (N, 3, 784), labels (N,), writers (N,)): every digit, drawn height_fraction of the
+    canvas tall, as draw.reading_copies makes it (the drawing itself first, then its leaned-back
+    copies); drawings with nothing to read, or fewer copies, are left out."""
     handwriting = load_handwriting(path)
-    images = np.array([digit_from_strokes(fit_to_canvas(strokes, height_fraction=height_fraction)).ravel()
-                       for strokes in handwriting.strokes])
-    return images, handwriting.labels, handwriting.writers
+    copies = [reading_copies(fit_to_canvas(strokes, height_fraction=height_fraction)) for strokes in handwriting.strokes]
+    kept = [i for i, images in enumerate(copies) if images is not None and len(images) == 1 + len(LEANED_BACK)]
+    return (np.array([copies[i].reshape(len(copies[i]), -1) for i in kept]),
+            handwriting.labels[kept], handwriting.writers[kept])
+
+
+def read_copies(model, copies):
+    """The app's answers for copies (N, C, 784): the most probable digit of the mean over each drawing's copies."""
+    probabilities = model.predict_proba(copies.reshape(-1, copies.shape[-1])).reshape(*copies.shape[:2], -1)
+    return probabilities.mean(axis=1).argmax(axis=1)
 
 
 def chosen_for_teaching(labels, k, rng):
@@ -154,9 +162,10 @@ def chosen_for_teaching(labels, k, rng):
                                       replace=False) for digit in np.unique(labels)])
 
 
-def teaching_protocol(model, images, labels, writers, k, seed=0, mnist=None):
-    """For each writer: teach.teach k drawings of each digit to a copy of `model`, score the writer's
-    OTHER drawings before and after; MNIST test accuracy of every taught model.
+def teaching_protocol(model, copies, labels, writers, k, seed=0, mnist=None):
+    """For each writer: teach.teach k drawings of each digit (the drawings themselves, copies[:, 0]) to
+    a copy of `model`, score the writer's OTHER drawings before and after as the app reads them
+    (read_copies); MNIST test accuracy of every taught model.
 
     Returns TeachingResult(writers, before (W,), after (W,), mnist_after (W,), seconds_per_teach).
     """
@@ -169,10 +178,10 @@ def teaching_protocol(model, images, labels, writers, k, seed=0, mnist=None):
         taught = mine[chosen_for_teaching(labels[mine], k, np.random.default_rng([seed, number]))]
         others = np.setdiff1d(mine, taught)
         started = time.perf_counter()
-        student = teach.teach(model, images[taught], labels[taught], seed=seed, mnist=mnist)
+        student = teach.teach(model, copies[taught, 0], labels[taught], seed=seed, mnist=mnist)
         seconds.append(time.perf_counter() - started)
-        before.append(accuracy(model.predict(images[others]), labels[others]))
-        after.append(accuracy(student.predict(images[others]), labels[others]))
+        before.append(accuracy(read_copies(model, copies[others]), labels[others]))
+        after.append(accuracy(read_copies(student, copies[others]), labels[others]))
         mnist_after.append(accuracy(student.predict(mnist.test_images), mnist.test_labels))
     return TeachingResult(names, np.array(before), np.array(after), np.array(mnist_after), float(np.median(seconds)))
 
@@ -190,13 +199,13 @@ def print_teaching(result, k, mnist_before):
 def main_teach(model, args):
     import teach
     try:
-        images, labels, writers = drawn_by_writer(args.handwriting, args.height_fraction)
+        copies, labels, writers = drawn_by_writer(args.handwriting, args.height_fraction)
         mnist = teach.cached_mnist(args.data_dir)
     except DataError as error:
         sys.exit(f"error: {error}")
     print(f"{len(labels)} handwritten digits by {len(set(writers.tolist()))} writers; teaching each writer's "
           f"{args.teach} of each digit (seed {args.seed}), scoring their others (before → after):")
-    result = teaching_protocol(model, images, labels, writers, args.teach, args.seed, mnist)
+    result = teaching_protocol(model, copies, labels, writers, args.teach, args.seed, mnist)
     print_teaching(result, args.teach, accuracy(model.predict(mnist.test_images), mnist.test_labels))
     return 0
 
