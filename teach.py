@@ -28,7 +28,7 @@ from data import DataError, load_mnist
 from loss import SoftmaxCrossEntropy
 from model import Model, WeightsError
 from optimizers import RMSProp
-from utils import Progress, accuracy, atomic_write
+from utils import Progress, accuracy, atomic_write, run_script
 
 # Chosen on the pendigits development set (30 writers, 3 drawings of each digit taught, the rest
 # scored): half of every batch your drawings, half replayed MNIST, 300 steps at a small step size.
@@ -216,4 +216,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)
