@@ -18,7 +18,7 @@ def find_chromium():
 
 @contextlib.contextmanager
 def open_page(html_path, viewport=VIEWPORT):
-    """Yield (page, refused, errors) once the graph's first frame is drawn.
+    """Yield (page, refused, errors) once the graph's first frame is painted.
 
     Every request that is not for a local file is refused and its URL appended to `refused`;
     console errors and uncaught exceptions are appended to `errors`.
