@@ -9,6 +9,9 @@
 
 const neuroscribbleMath = (function () {
   function floats(base64) {  // network_page.floats_base64's text -> the Float32Array it holds
+    // The browser's own decoder where it has one (Chromium 140+, Firefox 133+, Safari 18.2+): the
+    // 0.4 MB of weights in about a millisecond instead of a character at a time.
+    if (Uint8Array.fromBase64) return new Float32Array(Uint8Array.fromBase64(base64).buffer);
     const text = atob(base64), bytes = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
     return new Float32Array(bytes.buffer);

@@ -59,6 +59,10 @@ var network;  // the vis.Network, global for tests and the benchmark
   const layerBoxes = data.positions.map(({x, y}) => ({left: Math.min(...x), right: Math.max(...x),
                                                        top: Math.min(...y), bottom: Math.max(...y)}));
 
+  /* Run `callback` once the browser has painted its next frame: an animation-frame callback runs just
+   * before the frame is painted, a task posted from it just after. Callbacks run in the order asked. */
+  function afterNextPaint(callback) { requestAnimationFrame(() => setTimeout(callback)); }
+
   function layerOf(id) {
     let layer = nLayers - 1;
     while (firstId[layer] > id) layer--;
@@ -140,11 +144,10 @@ var network;  // the vis.Network, global for tests and the benchmark
     if (pictures.selection) paintSelection(ctx, state.selected);
   });
   /* The first frame with the graph is on screen (for tests and the benchmark): afterDrawing only means
-   * the drawing commands are issued; the browser then rasterises the canvas and paints the frame.
-   * The animation-frame callback runs just before that frame is painted, a task posted from it just after. */
-  network.once("afterDrawing", () => requestAnimationFrame(() => setTimeout(() => {
+   * the drawing commands are issued; the browser then rasterises the canvas and paints the frame. */
+  network.once("afterDrawing", () => afterNextPaint(() => {
     document.body.dataset.drawnAt = performance.now().toFixed(1);
-  })));
+  }));
 
   function paintLabels(ctx) {
     ctx.fillStyle = "#d8dee9";
@@ -346,15 +349,19 @@ var network;  // the vis.Network, global for tests and the benchmark
   // ---- the picker: MNIST test digits to start from ------------------------------------------------
 
   const picker = document.getElementById("picker"), pickerTitle = document.getElementById("picker-title");
-  if (data.examples) {
+  function fillPicker() {
     const images = floats(data.examples.images);
-    pickerTitle.textContent = "or start from an MNIST test digit:";
     data.examples.labels.forEach((label, n) => {
       const image = images.slice(n * SIDE * SIDE, (n + 1) * SIDE * SIDE), thumbnail = imageCanvas(image);
       thumbnail.title = `MNIST test digit, a ${label}`;
       thumbnail.onclick = () => setDrawing([], image, thumbnail.title);
       picker.appendChild(thumbnail);
     });
+  }
+  if (data.examples) {
+    pickerTitle.textContent = "or start from an MNIST test digit:";
+    // The graph first: the thumbnails are made once its first frame is painted (a frame later, unnoticed).
+    network.once("afterDrawing", () => afterNextPaint(fillPicker));
   } else {
     picker.hidden = true;
     pickerTitle.textContent = `No MNIST digits to pick from: ${data.examplesMissing}.`;
