@@ -256,6 +256,11 @@ def rasterise(strokes):
     return image.reshape(MNIST_SIZE, MNIST_SIZE)
 
 
+def stroke_arrays(strokes):
+    """Strokes as lists or arrays of (x, y) -> a list of (n, 2) float64 arrays, empty strokes left out."""
+    return [np.asarray(stroke, np.float64).reshape(-1, 2) for stroke in strokes if len(stroke)]
+
+
 def digit_from_strokes(strokes):
     """Strokes as the mouse gave them -> the (28, 28) float32 network input, or None if too small to read.
 
@@ -264,7 +269,7 @@ def digit_from_strokes(strokes):
     them with the pen above, then draw them again moved so the ink's centre of mass lands on
     MNIST_CENTER (14, 14): an exact sub-pixel move, no interpolation.
     """
-    strokes = [np.asarray(stroke, np.float64).reshape(-1, 2) for stroke in strokes if len(stroke)]
+    strokes = stroke_arrays(strokes)
     if not strokes:
         return None
     points = np.concatenate(strokes)
@@ -299,7 +304,7 @@ Reading.__doc__ = """What the network reads in a drawing: its answer `digit`, th
 
 def transformed(strokes, matrix):
     """The strokes with every point p moved to m + M (p − m), m the middle of their bounding box."""
-    strokes = [np.asarray(stroke, np.float64).reshape(-1, 2) for stroke in strokes if len(stroke)]
+    strokes = stroke_arrays(strokes)
     points = np.concatenate(strokes)
     middle = (points.min(axis=0) + points.max(axis=0)) / 2
     return [(stroke - middle) @ matrix.T + middle for stroke in strokes]

@@ -17,6 +17,11 @@ MAX_PARAMETERS = 50_000_000  # 200 MB of float32 a copy, and training holds four
 MAX_FILE_BYTES = 8 * MAX_PARAMETERS + (1 << 20)  # float64 weights and a megabyte of metadata
 
 
+def parameter_count(layer_sizes):
+    """Weights and biases of the Dense layers: Σ (n_in · n_out + n_out)."""
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
+
+
 def views_of(flat, shapes):
     """Consecutive views into the 1-D array `flat`, one of each shape, in order."""
     views, start = [], 0
@@ -42,7 +47,7 @@ class Model:
         self.layer_sizes = tuple(int(n) for n in layer_sizes)
         pairs = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
         shapes = [shape for n_in, n_out in pairs for shape in ((n_in, n_out), (n_out,))]  # W0, b0, W1, b1, …
-        total = sum(math.prod(shape) for shape in shapes)
+        total = parameter_count(self.layer_sizes)
         self.flat_params, self.flat_grads = np.zeros(total, dtype), np.zeros(total, dtype)
         params, grads = views_of(self.flat_params, shapes), views_of(self.flat_grads, shapes)
         self.layers = []

@@ -31,7 +31,7 @@ import numpy as np  # only now: every import from here on loads NumPy and OpenBL
 
 from data import FILES, MIRROR_VARIABLE, DataError, find_data_dir, load_mnist, mirrors_to_try
 from loss import SoftmaxCrossEntropy
-from model import MAX_PARAMETERS, Model, WeightsError
+from model import MAX_PARAMETERS, Model, WeightsError, parameter_count
 from optimizers import RMSProp
 from utils import Progress, accuracy, atomic_write, ctrl_c_deferred, run_script
 
@@ -81,11 +81,6 @@ def parse_args(argv=None):
     if problem:
         parser.error(f"--output {args.output}: {folder} cannot take the model ({problem})")
     return args
-
-
-def parameter_count(layer_sizes):
-    """Weights and biases of the Dense layers: Σ (n_in · n_out + n_out)."""
-    return sum(n_in * n_out + n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
 
 
 def unwritable(folder, bytes_needed):
@@ -157,9 +152,10 @@ def evaluate(model, images, labels):
     return accuracy(model.predict(images), labels)
 
 
-def previous_path(path):
+def tagged_path(path, tag):
+    """weights.npz, "previous" -> weights.previous.npz: a file beside path, named for what it keeps."""
     root, extension = os.path.splitext(path)
-    return f"{root}.previous{extension}"
+    return f"{root}.{tag}{extension}"
 
 
 def save(model, path, keep_previous=True):
@@ -174,7 +170,7 @@ def save(model, path, keep_previous=True):
             model.save(temporary)
             if keep_previous and os.path.exists(path):
                 replaced_accuracy = recorded_accuracy(path)
-                os.replace(path, previous_path(path))
+                os.replace(path, tagged_path(path, "previous"))
     except OSError as error:
         sys.exit(f"error: could not write {path}: {error.strerror or error}.")
     return replaced_accuracy
@@ -243,14 +239,13 @@ def main(argv=None):
     if replaced_accuracy is not None:
         recorded = ("records no test accuracy" if math.isnan(replaced_accuracy)
                     else f"recorded test accuracy {replaced_accuracy:.2%}")
-        print(f"The model it replaced ({recorded}) is kept as {previous_path(args.output)}.")
+        print(f"The model it replaced ({recorded}) is kept as {tagged_path(args.output, 'previous')}.")
     return 0
 
 
 def keep_interrupted(model, optimizer, args, history, epoch, mnist, argv):
     """Ctrl-C: save the model as it stands beside the output, never over it; a second Ctrl-C waits."""
-    root, extension = os.path.splitext(args.output)
-    kept = f"{root}.interrupted{extension}"
+    kept = tagged_path(args.output, "interrupted")
     with ctrl_c_deferred(f"\nKeeping the model trained so far in {kept}; one moment."):
         test_accuracy = evaluate(model, mnist.test_images, mnist.test_labels)
         model.metadata = training_metadata(args, optimizer, history, epochs_completed=epoch - 1, argv=argv)

@@ -1,4 +1,4 @@
-"""Small helpers more than one script needs: accuracy, atomic file writes, a progress line."""
+"""Small helpers more than one script needs: accuracy, atomic file writes, Ctrl-C handling, a progress line."""
 import contextlib
 import glob
 import os

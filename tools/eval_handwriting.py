@@ -28,7 +28,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)  # run as a script from anywhere: import the repository's modules
 
 from data import DataError, load_test_set  # noqa: E402
-from draw import CANVAS_SIZE, LEANED_BACK, reading_copies, reading_from  # noqa: E402
+from draw import CANVAS_SIZE, LEANED_BACK, reading_copies, reading_from, stroke_arrays  # noqa: E402
 from model import Model, WeightsError  # noqa: E402
 from utils import accuracy  # noqa: E402
 
@@ -65,7 +65,7 @@ def load_handwriting(path):
 def fit_to_canvas(strokes, size=CANVAS_SIZE, height_fraction=HEIGHT_FRACTION):
     """Scale and move a trajectory (tablet units, y down) so it is height_fraction · size tall,
     no wider than 90 % of the canvas, and centred on it; returns strokes of (n, 2) canvas points."""
-    strokes = [np.asarray(stroke, dtype=float).reshape(-1, 2) for stroke in strokes]
+    strokes = stroke_arrays(strokes)
     points = np.concatenate(strokes)
     low, high = points.min(axis=0), points.max(axis=0)
     width, height = np.maximum(high - low, 1)
