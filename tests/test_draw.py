@@ -252,6 +252,39 @@ def test_a_plain_1_is_read_sure_and_a_1_with_a_7_like_flag_is_not_sure_between_1
     assert not ambiguous.sure and {ambiguous.digit, ambiguous.runner_up} == {1, 7}
 
 
+def test_each_answer_needs_its_own_probability_to_be_sure():
+    shaky_three = np.full((3, 10), 0.02)
+    shaky_three[:, 3] = 0.82                                  # sure enough for a 1, not for a 3
+    shaky_one = np.roll(shaky_three, -2, axis=1)
+    assert draw.SURE_PROBABILITY[3] > 0.82 > draw.SURE_PROBABILITY[1]
+    assert not draw.reading_from(shaky_three, None).sure and draw.reading_from(shaky_one, None).sure
+
+
+def test_per_answer_thresholds_flag_the_answers_that_are_wrong_when_unsure_and_keep_to_the_budget():
+    from tools.not_sure_curve import NEVER_SURE_BELOW, fit_thresholds, flagged_shares
+    rng = np.random.default_rng(0)
+    answers = np.repeat(np.arange(10), 200)
+    sureness = rng.uniform(0.6, 1.0, answers.size)
+    right = np.where(answers == 3, sureness > 0.9, sureness > 0.61)  # unsure 3s are wrong; other answers seldom
+    thresholds = fit_thresholds(answers, right, sureness, budget=0.04)
+    right_flagged, wrong_flagged = flagged_shares(thresholds, answers, right, sureness)
+    assert right_flagged <= 0.04 and wrong_flagged > 0.9
+    assert 0.85 < thresholds[3] <= 0.901 and np.all(thresholds >= NEVER_SURE_BELOW)
+    assert np.all(np.delete(thresholds, 3) < thresholds[3])
+
+
+def test_the_shipped_thresholds_are_the_ones_fitted_for_the_shipped_weights(committed_weights_path):
+    from tools.eval_handwriting import DEV_HANDWRITING
+    from tools.not_sure_curve import fit_thresholds, sureness_scores
+    if not os.path.exists(DEV_HANDWRITING):
+        pytest.skip(f"{DEV_HANDWRITING} is not here; .ci/run requires it")
+    rules, writers = sureness_scores(Model.load(committed_weights_path), DEV_HANDWRITING)
+    answers, right, sureness = rules["read_digit: top probability"]
+    choosing = writers <= 15
+    np.testing.assert_allclose(fit_thresholds(answers[choosing], right[choosing], sureness[choosing]),
+                               draw.SURE_PROBABILITY)
+
+
 def test_leaning_back_shears_the_top_of_a_drawing_left_and_its_bottom_right():
     shear = draw.LEANED_BACK[0]
     top, bottom = draw.transformed([[(100, 100), (100, 200)]], shear)[0]
@@ -345,7 +378,7 @@ def test_enter_predicts_the_drawing_and_the_bars_show_its_probabilities(app):
 
 
 def test_an_unsure_reading_says_not_sure_and_names_the_best_two_in_amber(app, monkeypatch):
-    monkeypatch.setattr(draw, "SURE_PROBABILITY", 1.01)  # no reading is that sure
+    monkeypatch.setattr(draw, "SURE_PROBABILITY", (1.01,) * 10)  # no reading is that sure
     drag(ONE)
     app.step()
     reading = draw.read_digit(app.model, app.strokes)
