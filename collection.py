@@ -9,7 +9,7 @@ The file is an .npz of plain numeric arrays, never pickled, written atomically:
     drawing_strokes (N,) int32 strokes in each drawing (each ≥ 1)
     labels (N,)          int8 the digit you said it is, 0–9
     answers (N,)         int8 what the network answered when you kept it, 0–9, or −1 for nothing
-    images (N, 28, 28)   float32 in [0, 1]: the network's input, draw.digit_from_strokes of the strokes
+    images (N, 28, 28)   float32 in [0, 1]: the network's input, pen.digit_from_strokes of the strokes
 
 This module stays below draw.py and teach.py (both import it), so it stores the images draw.py
 made rather than making them.
@@ -42,7 +42,7 @@ class Collection:
         self.drawings = list(drawings)
 
     def add(self, strokes, image, label, answer=-1):
-        """Keep one drawing: its strokes, the (28, 28) image draw.digit_from_strokes made of them,
+        """Keep one drawing: its strokes, the (28, 28) image pen.digit_from_strokes made of them,
         the digit you said it is and the network's answer (−1 or None: none)."""
         strokes = [np.asarray(stroke, np.float32).reshape(-1, 2) for stroke in strokes if len(stroke)]
         if not strokes or not 0 <= label <= 9:

@@ -21,16 +21,17 @@ from scipy import ndimage
 
 from data import MNIST_CENTER
 from model import Model, WeightsError
+from pen import CANVAS_SIZE, MNIST_SIZE, digit_from_strokes, reading_copies, stroke_settings  # noqa: F401
+# (digit_from_strokes: the app's path from the mouse's strokes to the network's input, named here too)
 from utils import run_script
 
 pygame = None  # loaded by App, only when a window is made: `import draw` stays free of a window library
 
 DEFAULT_WEIGHTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights.npz")
-CANVAS_SIZE = 400
 # A 25 px pen: thin enough that a small drawing keeps its loops open (thinning cannot reopen a
 # loop a fat brush filled); set_stroke_width then gives every drawing MNIST's stroke width.
 BRUSH_RADIUS = 12.0
-MNIST_SIZE, MNIST_BOX = 28, 20        # MNIST digits: longest side 20 px inside 28 × 28
+MNIST_BOX = 20                        # MNIST digits: longest side 20 px inside 28 × 28
 STROKE_WIDTH = 2.0                    # in the 20 px box; outputs then measure ~2.0–2.3 px, MNIST 2.07
 FAINT_INK = 0.1                       # below 10 % of the brightest pixel is not ink,
 MIN_INK_CONTRAST = 24                 # nor below 24 of 255 grey levels: paper noise is not ink
@@ -209,90 +210,6 @@ def preprocess(canvas):
     return normalise(ndimage.gaussian_filter(image, BLUR_SIGMA)).astype(np.float32)
 
 
-# The path from strokes: each stroke is drawn straight at MNIST's scale with an MNIST-like pen, so
-# a small digit's loops stay open at any drawing size (the network page, network_page.py, runs the
-# same steps in its own script with these constants).
-SKELETON_BOX = 18.0                   # the strokes' centre lines span 18 px; the pen adds ~2 to MNIST's 20
-PEN_RADIUS = 1.0                      # full ink within PEN_RADIUS − PEN_SOFTNESS / 2 px of a stroke,
-PEN_SOFTNESS = 1.0                    # none beyond PEN_RADIUS + PEN_SOFTNESS / 2, a linear ramp between
-MIN_DRAWING_EXTENT = 20.0             # canvas pixels (5 % of it): a dot or a smaller scribble is nothing to read
-
-
-def segment_pixel_pairs(starts, ends, reach):
-    """Every (segment, pixel) pair where the pixel's centre may lie within `reach` of the segment.
-
-    Each segment gets the pixels of its bounding box grown by `reach` (clipped to the image), so
-    the distances below are computed for a few pixels per segment instead of all 784.
-    Returns (segment index, x, y), three equally long integer arrays.
-    """
-    low = np.maximum(np.ceil(np.minimum(starts, ends) - reach), 0).astype(np.intp)
-    high = np.minimum(np.floor(np.maximum(starts, ends) + reach), MNIST_SIZE - 1).astype(np.intp)
-    size = np.maximum(high - low + 1, 0)                       # (S, 2) box width and height
-    counts = size[:, 0] * size[:, 1]
-    segment = np.repeat(np.arange(len(starts)), counts)
-    within_box = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    width = size[segment, 0]
-    return segment, low[segment, 0] + within_box % width, low[segment, 1] + within_box // width
-
-
-def rasterise(strokes):
-    """Strokes in 28 × 28 pixel units -> (28, 28) ink: clip((PEN_RADIUS − d) / PEN_SOFTNESS + ½, 0, 1),
-    d the distance from a pixel's centre to the nearest segment (a one-point stroke is a dot).
-
-    The distance from point p to the segment from a to b is |p − (a + t (b − a))| with
-    t = clip((p − a)·(b − a) / |b − a|², 0, 1). Ink falls as d grows, so the nearest segment's ink
-    is the largest: each pixel keeps the maximum over the segments near it.
-    """
-    starts = np.concatenate([stroke[:-1] if len(stroke) > 1 else stroke for stroke in strokes])
-    ends = np.concatenate([stroke[1:] if len(stroke) > 1 else stroke for stroke in strokes])
-    segment, x, y = segment_pixel_pairs(starts, ends, PEN_RADIUS + PEN_SOFTNESS / 2)
-    start, direction = starts[segment], ends[segment] - starts[segment]          # (pairs, 2)
-    to_x, to_y = x - start[:, 0], y - start[:, 1]
-    length_squared = direction[:, 0] ** 2 + direction[:, 1] ** 2
-    along = np.clip((to_x * direction[:, 0] + to_y * direction[:, 1]) / np.maximum(length_squared, 1e-12), 0, 1)
-    distance = np.hypot(to_x - along * direction[:, 0], to_y - along * direction[:, 1])
-    image = np.zeros(MNIST_SIZE * MNIST_SIZE)
-    np.maximum.at(image, y * MNIST_SIZE + x, np.clip((PEN_RADIUS - distance) / PEN_SOFTNESS + 0.5, 0, 1))
-    return image.reshape(MNIST_SIZE, MNIST_SIZE)
-
-
-def stroke_arrays(strokes):
-    """Strokes as lists or arrays of (x, y) -> a list of (n, 2) float64 arrays, empty strokes left out."""
-    return [np.asarray(stroke, np.float64).reshape(-1, 2) for stroke in strokes if len(stroke)]
-
-
-def digit_from_strokes(strokes):
-    """Strokes as the mouse gave them -> the (28, 28) float32 network input, or None if too small to read.
-
-    strokes: a list of (n, 2) arrays (or lists) of canvas pixel (x, y), x to the right, y down.
-    Steps: scale so the longer side of the strokes' bounding box spans SKELETON_BOX pixels, draw
-    them with the pen above, then draw them again moved so the ink's centre of mass lands on
-    MNIST_CENTER (14, 14): an exact sub-pixel move, no interpolation.
-    """
-    strokes = stroke_arrays(strokes)
-    if not strokes:
-        return None
-    points = np.concatenate(strokes)
-    low, high = points.min(axis=0), points.max(axis=0)
-    extent = (high - low).max()
-    if extent < MIN_DRAWING_EXTENT:
-        return None
-    scale = SKELETON_BOX / extent
-    middle = np.array(MNIST_CENTER[::-1])  # (x, y)
-    placed = [(stroke - (low + high) / 2) * scale + middle for stroke in strokes]
-    row, column = ndimage.center_of_mass(rasterise(placed))
-    offset = middle - (column, row)
-    return rasterise([stroke + offset for stroke in placed]).astype(np.float32)
-
-
-# The drawing is also read leaned back, as copies whose strokes are sheared (x moves by 0.25·y,
-# y down) and turned 12° anticlockwise: slant is where people differ most from MNIST's writers.
-# The answer is the mean of the three readings: on the dev set's 30 writers 93.6 % right instead
-# of 92.1 % for the drawing alone, on UJI 96.8 % instead of 94.1 % (docs/drawing.md).
-_TURN = np.radians(12)
-LEANED_BACK = (np.array([[1.0, 0.25], [0.0, 1.0]]),
-               np.array([[np.cos(_TURN), np.sin(_TURN)], [-np.sin(_TURN), np.cos(_TURN)]]))
-
 # How sure the answer must be depends on the answer: the mean probability of answer d must reach
 # SURE_PROBABILITY[d]. A 3 or a 6 must be surest, as people's 9s and 4s are read as those with
 # confidence. Fitted for the shipped weights.npz by tools/not_sure_curve.py on the dev set's writers
@@ -304,24 +221,6 @@ Reading = collections.namedtuple("Reading", "digit runner_up probabilities sure 
 Reading.__doc__ = """What the network reads in a drawing: its answer `digit`, the next most likely
 `runner_up`, the `probabilities` (10,) behind them, whether it is `sure`, and the drawing's own input
 `image` (28, 28)."""
-
-
-def transformed(strokes, matrix):
-    """The strokes with every point p moved to m + M (p − m), m the middle of their bounding box."""
-    strokes = stroke_arrays(strokes)
-    points = np.concatenate(strokes)
-    middle = (points.min(axis=0) + points.max(axis=0)) / 2
-    return [(stroke - middle) @ matrix.T + middle for stroke in strokes]
-
-
-def reading_copies(strokes):
-    """(copies, 28, 28): digit_from_strokes of the drawing and of its LEANED_BACK copies, the
-    drawing first; None when there is nothing to read in the drawing."""
-    image = digit_from_strokes(strokes)
-    if image is None:
-        return None
-    copies = [image] + [digit_from_strokes(transformed(strokes, matrix)) for matrix in LEANED_BACK]
-    return np.array([copy for copy in copies if copy is not None])  # a copy at the size limit may fall below it
 
 
 def reading_from(probabilities, image):
@@ -342,13 +241,6 @@ def read_digit(model, strokes):
     if copies is None:
         return None
     return reading_from(model.predict_proba(copies.reshape(len(copies), -1)), copies[0])
-
-
-def stroke_settings():
-    """digit_from_strokes's constants, for the network page's copy of it (network_page.js). The page's
-    pad is a CANVAS_SIZE square like this canvas, so the app's strokes fit it as they are."""
-    return {"padSize": CANVAS_SIZE, "side": MNIST_SIZE, "skeletonBox": SKELETON_BOX, "radius": PEN_RADIUS,
-            "softness": PEN_SOFTNESS, "minExtent": MIN_DRAWING_EXTENT, "center": list(MNIST_CENTER)}  # (row, column)
 
 
 class App:

@@ -1,6 +1,6 @@
 /* NeuroScribble's arithmetic in the network page: the same steps as the Python, for one input.
  *
- * digitFromStrokes is draw.digit_from_strokes, step for step, with draw.py's constants in `pen`;
+ * digitFromStrokes is pen.digit_from_strokes, step for step, with pen.py's constants in `pen`;
  * forward is Model.activations: z = Σ a·w + b in float64 over the float32 weights, ReLU, softmax;
  * strongestInto picks the connections the page draws. tests/test_visualize.py holds the page and
  * Python together on 200 real handwritten digits. network_page.js draws what these compute.
@@ -17,7 +17,7 @@ const neuroscribbleMath = (function () {
     return new Float32Array(bytes.buffer);
   }
 
-  // ---- strokes -> the network's input: draw.digit_from_strokes, step for step -----------------
+  // ---- strokes -> the network's input: pen.digit_from_strokes, step for step ------------------
 
   /* Strokes in 28 × 28 pixel units -> Float64Array(784) of ink clip((radius − d)/softness + ½, 0, 1),
    * d the distance from a pixel's centre to the nearest segment; a one-point stroke is a dot. Only

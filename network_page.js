@@ -2,7 +2,7 @@
  *
  * The weights come from #neuroscribble-data (written by network_page.py). For each drawing the
  * script, with network_math.js, (1) turns the strokes into the 28 × 28 input exactly as
- * draw.digit_from_strokes does, (2) runs the network forward, z = Σ a·w + b, a = ReLU(z),
+ * pen.digit_from_strokes does, (2) runs the network forward, z = Σ a·w + b, a = ReLU(z),
  * p = softmax(z) at the end, and (3) picks the connections to draw: into each neuron its K largest
  * |a·w|. vis-network pans and
  * zooms; this script paints the 986 neurons and the chosen connections itself, in vis-network's

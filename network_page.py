@@ -2,7 +2,7 @@
 
 The page pans and zooms with vis-network (inlined from the copy pyvis ships with, nothing is fetched).
 Its scripts get the weights and the neurons' places from here and do the rest live: network_math.js
-turns your strokes into the 28 × 28 input exactly as draw.digit_from_strokes does (with draw.py's
+turns your strokes into the 28 × 28 input exactly as pen.digit_from_strokes does (with pen.py's
 constants, handed in when the page is written) and runs the network forward; network_page.js paints
 every neuron's activation and the connections that carry the most through vis-network's drawing hooks.
 """
@@ -100,7 +100,7 @@ def page_data(model, pen, image=None, input_name=None, examples=None, examples_m
               edges_per_neuron=K_DEFAULT):
     """Everything the page's script needs, JSON-ready: the weights, the pen, the colours, the picker.
 
-    pen: draw.stroke_settings(), the constants of draw.digit_from_strokes that the page's copy of it uses
+    pen: pen.stroke_settings(), the constants of pen.digit_from_strokes that the page's copy of it uses
     (handed in, not imported: draw.py's V key imports this module).
     """
     sizes = model.layer_sizes

@@ -67,7 +67,7 @@ def taught_pool(images, labels, rng, size=TAUGHT_POOL):
 def teach(model, images, labels, seed=0, mnist=None, steps=STEPS, on_step=None):
     """A copy of `model` fine-tuned on your drawings; `model` itself is left unchanged.
 
-    images: (N, 784) or (N, 28, 28) floats in [0, 1], as draw.digit_from_strokes makes them;
+    images: (N, 784) or (N, 28, 28) floats in [0, 1], as pen.digit_from_strokes makes them;
     labels: (N,) ints 0–9. Each of `steps` RMSProp steps takes a batch of TAUGHT_PER_BATCH images
     from the drawings and their distorted copies and BATCH_SIZE − TAUGHT_PER_BATCH replayed MNIST
     training images, so the network learns your style without forgetting everyone else's.

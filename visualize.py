@@ -24,7 +24,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import plots
-from draw import DEFAULT_WEIGHTS, preprocess, stroke_settings
+from draw import DEFAULT_WEIGHTS, preprocess
+from pen import stroke_settings
 from data import MIRROR_VARIABLE, DataError, load_test_set, mirrors_to_try
 from model import Model, WeightsError
 from network_page import K_DEFAULT, open_in_browser, picker_examples, write_network_html

@@ -15,7 +15,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository's modules
 from tools.eval_handwriting import REPO_ROOT, UJI_HANDWRITING, fit_to_canvas, load_handwriting  # noqa: E402
-from draw import digit_from_strokes, read_digit  # noqa: E402
+from draw import read_digit  # noqa: E402
+from pen import digit_from_strokes  # noqa: E402
 from model import Model  # noqa: E402
 
 SIZES = (0.3, 0.6, 0.9)  # drawing height as a fraction of the canvas: small, usual, large

@@ -23,7 +23,7 @@ from PIL import Image  # Pillow: installed with matplotlib
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository's modules
 
-import draw  # noqa: E402
+import pen  # noqa: E402
 import network_page  # noqa: E402
 from model import Model  # noqa: E402
 from tools.headless_chromium import VIEWPORT, open_page  # noqa: E402
@@ -137,7 +137,7 @@ def main(argv=None):
     examples, examples_missing = network_page.picker_examples(args.data_dir)
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "network.html")
-        network_page.write_network_html(model, path, draw.stroke_settings(), examples=examples,
+        network_page.write_network_html(model, path, pen.stroke_settings(), examples=examples,
                                         examples_missing=examples_missing)
         print(f"Chromium headless, viewport {VIEWPORT['width']}×{VIEWPORT['height']}, {args.runs} loads; "
               f"page {os.path.getsize(path) / 1e6:.2f} MB; a 7 of {len(densified(SEVEN[0]))} points, K = "

@@ -4,7 +4,7 @@
     python bench/bench_teach.py --repeats 10 --per-digit 1
 
 The budget is 1 s per teach on this project's 2-core machine. The drawings are one pendigits
-writer's (../shared/handwriting), drawn through draw.digit_from_strokes as the app does.
+writer's (../shared/handwriting), drawn through pen.digit_from_strokes as the app does.
 """
 import argparse
 import os
@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 from blas_setup import describe_openblas  # noqa: E402 — also puts the repository on sys.path
 import teach  # noqa: E402
 from data import DataError  # noqa: E402
-from draw import digit_from_strokes  # noqa: E402
+from pen import digit_from_strokes  # noqa: E402
 from model import Model  # noqa: E402
 from tools.eval_handwriting import DEV_HANDWRITING, REPO_ROOT, fit_to_canvas, load_handwriting  # noqa: E402
 

@@ -16,6 +16,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # before any pygame display s
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import draw  # noqa: E402
+import pen  # noqa: E402
 import pygame  # noqa: E402
 from helpers import REPO_ROOT, drag, press  # noqa: E402
 from tools import eval_handwriting  # noqa: E402
@@ -211,13 +212,13 @@ def test_rasterise_gives_each_pixel_the_pen_profile_of_its_distance_to_the_neare
         for a, b in segments:
             t = np.clip(np.dot(point - a, b - a) / max(np.dot(b - a, b - a), 1e-12), 0, 1)
             distances.append(np.linalg.norm(point - (a + t * (b - a))))
-        expected[row, column] = np.clip((draw.PEN_RADIUS - min(distances)) / draw.PEN_SOFTNESS + 0.5, 0, 1)
-    np.testing.assert_allclose(draw.rasterise(strokes), expected, atol=1e-12)
+        expected[row, column] = np.clip((pen.PEN_RADIUS - min(distances)) / pen.PEN_SOFTNESS + 0.5, 0, 1)
+    np.testing.assert_allclose(pen.rasterise(strokes), expected, atol=1e-12)
 
 
 def test_a_small_8_drawn_through_digit_from_strokes_keeps_both_holes_open():
     eight = [circle(200, 180, 12) + circle(200, 205, 13)]  # a 55 px tall 8 drawn in one stroke
-    image = draw.digit_from_strokes(eight)
+    image = pen.digit_from_strokes(eight)
     _, regions = ndimage.label(image < 0.5)  # background regions: the outside and each hole
     assert regions == 3
 
@@ -225,15 +226,15 @@ def test_a_small_8_drawn_through_digit_from_strokes_keeps_both_holes_open():
 @pytest.mark.parametrize("strokes", [[[(200, 200)]], [[(200, 200), (201, 201)]], [[(190, 190), (205, 200), (195, 208)]]],
                          ids=["a dot", "a two-pixel tick", "a 15-pixel scribble"])
 def test_a_dot_or_a_tiny_scribble_gives_nothing_to_read(strokes, committed_weights_path):
-    assert draw.digit_from_strokes(strokes) is None
+    assert pen.digit_from_strokes(strokes) is None
     assert draw.read_digit(Model.load(committed_weights_path), strokes) is None
 
 
 def test_read_digit_averages_the_drawing_and_its_leaned_back_copies(committed_weights_path):
     model, strokes = Model.load(committed_weights_path), fit_to_canvas(TWO)
     reading = draw.read_digit(model, strokes)
-    copies = [draw.digit_from_strokes(strokes)] + [draw.digit_from_strokes(draw.transformed(strokes, matrix))
-                                                   for matrix in draw.LEANED_BACK]
+    copies = [pen.digit_from_strokes(strokes)] + [pen.digit_from_strokes(pen.transformed(strokes, matrix))
+                                                   for matrix in pen.LEANED_BACK]
     np.testing.assert_array_equal(reading.image, copies[0])
     expected = np.mean([model.predict_proba(copy.reshape(1, -1))[0] for copy in copies], axis=0)
     np.testing.assert_allclose(reading.probabilities, expected, rtol=1e-4, atol=1e-7)
@@ -286,8 +287,8 @@ def test_the_shipped_thresholds_are_the_ones_fitted_for_the_shipped_weights(comm
 
 
 def test_leaning_back_shears_the_top_of_a_drawing_left_and_its_bottom_right():
-    shear = draw.LEANED_BACK[0]
-    top, bottom = draw.transformed([[(100, 100), (100, 200)]], shear)[0]
+    shear = pen.LEANED_BACK[0]
+    top, bottom = pen.transformed([[(100, 100), (100, 200)]], shear)[0]
     np.testing.assert_allclose(top, (87.5, 100)) and np.testing.assert_allclose(bottom, (112.5, 200))
 
 
@@ -300,7 +301,7 @@ def test_real_pen_written_digits_are_read_at_least_90_percent_right(committed_we
 
 def test_handwriting_results_count_per_digit_and_confusions(tmp_path, committed_weights_path):
     model = Model.load(committed_weights_path)
-    guess = int(model.predict(draw.digit_from_strokes(fit_to_canvas(TWO)).reshape(1, -1))[0])
+    guess = int(model.predict(pen.digit_from_strokes(fit_to_canvas(TWO)).reshape(1, -1))[0])
     other = (guess + 1) % 10
     path = tmp_path / "digits.json"
     path.write_text(json.dumps([{"label": guess, "writer": "t", "strokes": TWO},

@@ -11,8 +11,8 @@ from helpers import REPO_ROOT
 
 MODULES = sorted(name[:-3] for name in os.listdir(REPO_ROOT) if name.endswith(".py"))
 SCRIPTS = {"train", "draw", "visualize", "teach"}
-# (importer, script): draw.py's path from a picture to the network's input (and its pen, for the
-# page) serves visualize.py; the window uses the teaching module.
+# (importer, script): draw.py's path from a picture to the network's input serves visualize.py;
+# the window uses the teaching module.
 SHARED_FROM_SCRIPTS = {("visualize", "draw"), ("draw", "teach")}
 
 

@@ -13,7 +13,7 @@ import threadpoolctl
 import collection
 import teach
 from collection import Collection, CollectionError
-from draw import digit_from_strokes
+from pen import digit_from_strokes
 from helpers import REPO_ROOT
 from model import Model
 from utils import accuracy

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import data
-import draw
+import pen
 import network_page
 import plots
 import visualize
@@ -45,7 +45,7 @@ def examples(small_mnist):
 @pytest.fixture(scope="module")
 def page_path(model, examples, tmp_path_factory):
     path = tmp_path_factory.mktemp("page") / "network.html"
-    network_page.write_network_html(model, path, draw.stroke_settings(), examples=examples)
+    network_page.write_network_html(model, path, pen.stroke_settings(), examples=examples)
     return path
 
 
@@ -91,12 +91,12 @@ def test_page_carries_the_weights_and_biases_exactly(model, page_path):
         assert np.array_equal(floats(biases), dense.b)
 
 
-def test_the_page_gets_draw_pys_pen_so_the_two_never_diverge(page_path, monkeypatch, committed_weights_path,
+def test_the_page_gets_pen_pys_constants_so_the_two_never_diverge(page_path, monkeypatch, committed_weights_path,
                                                              tmp_path):
     assert embedded_data(page_path)["pen"] == {
-        "padSize": draw.CANVAS_SIZE, "side": 28, "skeletonBox": draw.SKELETON_BOX, "radius": draw.PEN_RADIUS,
-        "softness": draw.PEN_SOFTNESS, "minExtent": draw.MIN_DRAWING_EXTENT, "center": [14.0, 14.0]}
-    monkeypatch.setattr(draw, "SKELETON_BOX", 17.25)  # a retuned pen reaches the next page written
+        "padSize": pen.CANVAS_SIZE, "side": 28, "skeletonBox": pen.SKELETON_BOX, "radius": pen.PEN_RADIUS,
+        "softness": pen.PEN_SOFTNESS, "minExtent": pen.MIN_DRAWING_EXTENT, "center": [14.0, 14.0]}
+    monkeypatch.setattr(pen, "SKELETON_BOX", 17.25)  # a retuned pen reaches the next page written
     visualize.main(["--weights", committed_weights_path, "--out", str(tmp_path / "retuned.html"), "--no-open"])
     assert embedded_data(tmp_path / "retuned.html")["pen"]["skeletonBox"] == 17.25
 
@@ -134,10 +134,10 @@ def test_page_is_one_utf8_file_under_2_mb_that_fetches_nothing(page_path):
 
 def test_image_of_the_wrong_size_or_range_is_rejected(model, tmp_path):
     with pytest.raises(ValueError, match="784 values in"):
-        network_page.write_network_html(model, tmp_path / "page.html", draw.stroke_settings(),
+        network_page.write_network_html(model, tmp_path / "page.html", pen.stroke_settings(),
                                         image=np.zeros((20, 20)))
     with pytest.raises(ValueError, match="784 values in"):
-        network_page.write_network_html(model, tmp_path / "page.html", draw.stroke_settings(),
+        network_page.write_network_html(model, tmp_path / "page.html", pen.stroke_settings(),
                                         image=np.full(784, 255.0))
 
 
@@ -169,7 +169,7 @@ def page(browser):
 
 
 def python_probabilities(model, strokes):
-    image = draw.digit_from_strokes(strokes)
+    image = pen.digit_from_strokes(strokes)
     return None if image is None else model.predict_proba(image.reshape(1, -1))[0]
 
 
@@ -244,7 +244,7 @@ def click_neuron(page, node):
 def test_clicking_a_neuron_opens_its_panel_with_its_weighted_sum(page, model):
     strokes = [[[200, 60], [200, 340]]]
     page.evaluate("strokes => window.neuroscribble.draw(strokes)", strokes)
-    hidden_2 = model.activations(draw.digit_from_strokes(strokes))[2]
+    hidden_2 = model.activations(pen.digit_from_strokes(strokes))[2]
     index = int(hidden_2.argmax())
     click_neuron(page, FIRST_ID["hidden 2"] + index)
     panel = page.locator("#neuron")
@@ -268,7 +268,7 @@ def test_an_output_neurons_panel_shows_its_softmax(page, model):
 def test_legend_says_how_many_of_the_109184_connections_are_drawn_and_folds_away(page, model):
     strokes = [[[200, 60], [200, 340]]]
     page.evaluate("strokes => window.neuroscribble.draw(strokes)", strokes)
-    values = model.activations(draw.digit_from_strokes(strokes))
+    values = model.activations(pen.digit_from_strokes(strokes))
     carrying = [np.count_nonzero(a[:, None] * dense.W, axis=0) for a, dense in zip(values, model.dense_layers)]
     drawn = sum(np.minimum(count, network_page.K_DEFAULT).sum() for count in carrying)  # K per neuron, if it has them
     legend = page.locator("#legend-text")

@@ -28,7 +28,8 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)  # run as a script from anywhere: import the repository's modules
 
 from data import DataError, load_test_set  # noqa: E402
-from draw import CANVAS_SIZE, LEANED_BACK, reading_copies, reading_from, stroke_arrays  # noqa: E402
+from draw import reading_from  # noqa: E402
+from pen import CANVAS_SIZE, LEANED_BACK, reading_copies, stroke_arrays  # noqa: E402
 from model import Model, WeightsError  # noqa: E402
 from utils import accuracy  # noqa: E402
 
@@ -141,7 +142,7 @@ TeachingResult = collections.namedtuple("TeachingResult", "writers before after 
 
 def drawn_by_writer(path, height_fraction=HEIGHT_FRACTION):
     """(copies (N, 3, 784), labels (N,), writers (N,)): every digit, drawn height_fraction of the
-    canvas tall, as draw.reading_copies makes it (the drawing itself first, then its leaned-back
+    canvas tall, as pen.reading_copies makes it (the drawing itself first, then its leaned-back
     copies); drawings with nothing to read, or fewer copies, are left out."""
     handwriting = load_handwriting(path)
     copies = [reading_copies(fit_to_canvas(strokes, height_fraction=height_fraction)) for strokes in handwriting.strokes]

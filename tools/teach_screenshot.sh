@@ -19,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 import json, sys
 sys.path.insert(0, ".")
 from collection import Collection
-from draw import digit_from_strokes
+from pen import digit_from_strokes
 from tools.eval_handwriting import fit_to_canvas
 path, writer, drawn, output = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 with open(path, encoding="utf-8") as stream:
