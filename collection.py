@@ -20,6 +20,7 @@ import zipfile
 
 import numpy as np
 
+from pen import reading_copies
 from utils import atomic_write
 
 KIND = "NeuroScribble drawings 1"
@@ -60,6 +61,13 @@ class Collection:
     def images(self):
         """(N, 784) float32: the network's input for each drawing."""
         return np.array([drawing.image.ravel() for drawing in self.drawings], np.float32).reshape(-1, SIDE * SIDE)
+
+    def reading_copies(self):
+        """For each drawing (C, 784) float32: the images the app reads it by, made afresh from its strokes
+        (pen.reading_copies), so a retuned pen reaches old drawings; the kept image where nothing is readable."""
+        made = [reading_copies(drawing.strokes) for drawing in self.drawings]
+        return [(drawing.image[None] if copies is None else copies).reshape(-1, SIDE * SIDE).astype(np.float32)
+                for drawing, copies in zip(self.drawings, made)]
 
     def save(self, path):
         """Write atomically: a crash mid-write leaves the previous file as it was."""

@@ -402,14 +402,14 @@ class App:
 
         kept = type(self.collection)(drawings)
         try:
-            images, labels, mnist = kept.images(), kept.labels(), self.replay()
+            copies, labels, mnist = kept.reading_copies(), kept.labels(), self.replay()
         except teach.DataError as error:
             show(f"could not teach: {error}")
             return
         # A model's layers keep scratch buffers, so this thread never runs a model the window runs:
         # it measures with its own copies of the shipped and the taught model.
         shipped = teach.copy_model(self.shipped)
-        taught = teach.teach(shipped, images, labels, mnist=mnist,
+        taught = teach.teach_drawings(shipped, copies, labels, mnist=mnist,
                              on_step=lambda done, total: show(f"teaching... {done / total:.0%}"))
         if self.taught_path:
             try:
@@ -418,7 +418,7 @@ class App:
                 self.note = f"could not write {self.taught_path}: {error.strerror or error}"
         self.newly_taught = teach.copy_model(taught)  # step() answers with it from the next frame
         show("measuring what teaching bought...")
-        self.gain = teach.describe_gain(shipped, taught, images, labels, mnist=mnist,
+        self.gain = teach.describe_gain(shipped, taught, copies, labels, mnist=mnist,
                                         on_fold=lambda done, total: show(f"measuring what teaching bought... {done}/{total}"))
         show("")
 

@@ -103,6 +103,25 @@ def teach(model, images, labels, seed=0, mnist=None, steps=STEPS, on_step=None):
     return student
 
 
+def teach_drawings(model, copies, labels, seed=0, mnist=None, on_step=None):
+    """teach() on every copy of every drawing, each labelled as its drawing. copies: for each drawing
+    a (C, 784) array of the images the app reads it by (pen.reading_copies: the drawing and its
+    leaned-back copies), so the taught model learns the very inputs it will be asked about. The
+    new model's metadata counts the drawings as taught_drawings, not their copies."""
+    taught = teach(model, np.concatenate(copies), np.repeat(labels, [len(images) for images in copies]),
+                   seed=seed, mnist=mnist, on_step=on_step)
+    taught.metadata["taught_drawings"] = len(copies)
+    return taught
+
+
+def read_drawings(model, copies):
+    """The app's answers (N,): for each drawing's copies (C, 784) the most probable digit of their mean probabilities."""
+    images = np.concatenate(copies)
+    probabilities = model.predict_proba(images.reshape(len(images), -1))
+    ends = np.cumsum([len(images) for images in copies])[:-1]
+    return np.array([drawing.mean(axis=0).argmax() for drawing in np.split(probabilities, ends)], np.int64)
+
+
 def too_few(labels):
     """Why cross-validation would say nothing about these labels, or None when there are enough."""
     counts = np.bincount(labels, minlength=10)
@@ -123,28 +142,30 @@ def folds_by_digit(labels, folds, rng):
     return fold
 
 
-def cross_validated_accuracy(model, images, labels, seed=0, mnist=None, on_fold=None):
-    """(before, after): accuracy on your drawings of `model` and of the models taught without them.
+def cross_validated_accuracy(model, copies, labels, seed=0, mnist=None, on_fold=None):
+    """(before, after): accuracy on your drawings, read as the app reads them (read_drawings), of
+    `model` and of the models taught without them; copies as for teach_drawings.
 
-    k-fold cross-validation, k = min(5, the fewest drawings of any digit): each fold is scored by
-    a model taught on the other folds, so "after" is measured on drawings it never saw.
+    k-fold cross-validation over the drawings, k = min(5, the fewest drawings of any digit): each
+    fold is scored by a model taught on the other folds, so "after" is measured on drawings it never saw.
     """
-    images = np.asarray(images, np.float32).reshape(len(images), -1)
     labels = np.asarray(labels, np.int64)
     folds = min(MAX_FOLDS, np.bincount(labels)[np.unique(labels)].min())
     fold = folds_by_digit(labels, folds, np.random.default_rng(seed))
     after = np.empty(len(labels), np.int64)
     for k in range(folds):
         held_out = fold == k
-        taught = teach(model, images[~held_out], labels[~held_out], seed=seed + k, mnist=mnist)
-        after[held_out] = taught.predict(images[held_out])
+        taught = teach_drawings(model, [copies[i] for i in np.flatnonzero(~held_out)], labels[~held_out],
+                                seed=seed + k, mnist=mnist)
+        after[held_out] = read_drawings(taught, [copies[i] for i in np.flatnonzero(held_out)])
         if on_fold:
             on_fold(k + 1, folds)
-    return accuracy(model.predict(images), labels), accuracy(after, labels)
+    return accuracy(read_drawings(model, copies), labels), accuracy(after, labels)
 
 
-def describe_gain(model, taught, images, labels, seed=0, mnist=None, on_fold=None):
-    """One line saying what teaching bought: on your drawings (cross-validated) and on MNIST's test set."""
+def describe_gain(model, taught, copies, labels, seed=0, mnist=None, on_fold=None):
+    """One line saying what teaching bought: on your drawings (cross-validated; copies as for
+    teach_drawings) and on MNIST's test set."""
     labels = np.asarray(labels, np.int64)
     mnist = mnist or cached_mnist()
     mnist_before, mnist_after = (accuracy(m.predict(mnist.test_images), mnist.test_labels) for m in (model, taught))
@@ -152,7 +173,7 @@ def describe_gain(model, taught, images, labels, seed=0, mnist=None, on_fold=Non
     reason = too_few(labels)
     if reason:
         return f"{reason}; {mnist_part}"
-    before, after = cross_validated_accuracy(model, images, labels, seed, mnist, on_fold)
+    before, after = cross_validated_accuracy(model, copies, labels, seed, mnist, on_fold)
     return f"your drawings: {before:.0%} before, {after:.0%} after; {mnist_part}"
 
 
@@ -190,7 +211,7 @@ def main(argv=None):
         collection = Collection.load(args.collection)
         if not collection.drawings:
             raise CollectionError(f"{args.collection} holds no drawings yet; keep some in `python draw.py` first.")
-        images, labels = collection.images(), collection.labels()
+        copies, labels = collection.reading_copies(), collection.labels()
         mnist = cached_mnist(args.data_dir)
     except (WeightsError, CollectionError, DataError) as error:
         sys.exit(f"error: {error}")
@@ -200,11 +221,11 @@ def main(argv=None):
           f"with MNIST replayed, seed {args.seed}")
     progress = Progress(STEPS, "teaching")
     started = time.perf_counter()
-    taught = teach(model, images, labels, args.seed, mnist, on_step=lambda done, total: progress.update())
+    taught = teach_drawings(model, copies, labels, args.seed, mnist, on_step=lambda done, total: progress.update())
     progress.close()
     print(f"taught in {time.perf_counter() - started:.2f}s; measuring what it bought ...", flush=True)
     progress = Progress(MAX_FOLDS, "measuring")
-    gain = describe_gain(model, taught, images, labels, args.seed, mnist, on_fold=lambda done, total: progress.update())
+    gain = describe_gain(model, taught, copies, labels, args.seed, mnist, on_fold=lambda done, total: progress.update())
     progress.close()
     print(gain)
     try:

@@ -129,23 +129,47 @@ def test_cross_validation_scores_each_drawing_with_a_model_that_never_saw_it(shi
     images, labels, _ = continental
     taught_sets = []
 
-    def remembering_teach(model, taught_images, taught_labels, seed=0, mnist=None):
+    def remembering_teach(model, taught_images, taught_labels, seed=0, mnist=None, on_step=None):
         taught_sets.append({image.tobytes() for image in taught_images})
         return model
 
     monkeypatch.setattr(teach, "teach", remembering_teach)
-    before, after = teach.cross_validated_accuracy(shipped, images, labels, mnist=small_mnist)
+    copies = np.stack([images, np.roll(images, 1, axis=1)], axis=1)  # two copies of each drawing
+    before, after = teach.cross_validated_accuracy(shipped, copies, labels, mnist=small_mnist)
     assert len(taught_sets) == teach.MAX_FOLDS and before == after  # "teaching" changed nothing here
-    everything = {image.tobytes() for image in images}
+    everything = {image.tobytes() for image in copies.reshape(-1, 784)}
     held_out = [everything - seen for seen in taught_sets]
     assert all(held_out) and set().union(*held_out) == everything  # each drawing held out once
     assert sum(map(len, held_out)) == len(everything)
+    for drawing in copies:  # a drawing's copies are held out together, never one taught and one scored
+        assert all((drawing[0].tobytes() in seen) == (drawing[1].tobytes() in seen) for seen in taught_sets)
+
+
+def test_teaching_drawings_teaches_every_copy_with_its_drawings_label(shipped, monkeypatch):
+    seen = []
+    def remembering_teach(model, images, labels, **settings):
+        seen.append((images, labels))
+        return teach.copy_model(model)
+
+    monkeypatch.setattr(teach, "teach", remembering_teach)
+    copies = [np.zeros((3, 784), np.float32), np.ones((2, 784), np.float32)]
+    taught = teach.teach_drawings(shipped, copies, np.array([4, 9]))
+    (images, labels), = seen
+    assert images.shape == (5, 784) and labels.tolist() == [4, 4, 4, 9, 9]
+    assert taught.metadata["taught_drawings"] == 2
+
+
+def test_drawings_are_read_by_the_mean_of_their_copies(shipped, small_mnist):
+    images, labels = small_mnist.test_images[:20], small_mnist.test_labels[:20]
+    copies = [np.stack([image, image, np.zeros_like(image)]) for image in images]  # a blank third copy
+    mean = shipped.predict_proba(np.concatenate(copies)).reshape(20, 3, 10).mean(axis=1)
+    assert teach.read_drawings(shipped, copies).tolist() == mean.argmax(axis=1).tolist()
 
 
 def test_the_gain_line_gives_before_and_after_on_your_drawings_and_on_mnist(shipped, continental, small_mnist):
     images, labels, taught = continental
     two_folds = np.r_[0:2, 12:20]  # 2 flagged ones and 8 crossed sevens: 2 folds, so only 2 teaches
-    line = teach.describe_gain(shipped, taught, images[two_folds], labels[two_folds], mnist=small_mnist)
+    line = teach.describe_gain(shipped, taught, images[two_folds, None], labels[two_folds], mnist=small_mnist)
     assert re.fullmatch(r"your drawings: \d+% before, \d+% after; MNIST \d+\.\d% before, \d+\.\d% after", line)
 
 
@@ -281,6 +305,7 @@ class Oracle:
     def __init__(self, images, labels, taught_images):
         self.answers = {image.tobytes(): label for image, label in zip(images, labels)}
         self.taught = {image.tobytes() for image in taught_images}
+        self.metadata = {}
 
     def predict(self, images):
         return np.array([(self.answers[image.tobytes()] + (image.tobytes() in self.taught)) % 10
@@ -297,7 +322,7 @@ def test_the_teaching_protocol_teaches_k_of_each_digit_and_scores_only_the_write
     writers = np.array(["a", "b"] * 100)
     taught_sets = []
 
-    def oracle_teach(model, taught_images, taught_labels, seed=0, mnist=None):
+    def oracle_teach(model, taught_images, taught_labels, seed=0, mnist=None, on_step=None):
         taught_sets.append(taught_labels)
         return Oracle(images, labels, taught_images)
 
@@ -320,7 +345,7 @@ def test_the_evaluation_script_with_teach_prints_each_writer_the_mean_the_worst_
     path = tmp_path / "digits.json"
     path.write_text(json.dumps(entries))
     monkeypatch.setattr(teach, "cached_mnist", lambda data_dir=None: small_mnist)
-    monkeypatch.setattr(teach, "teach", lambda model, images, labels, seed=0, mnist=None: model)
+    monkeypatch.setattr(teach, "teach", lambda model, images, labels, **settings: model)
     eval_handwriting.main(["--weights", committed_weights_path, "--handwriting", str(path), "--teach", "1"])
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("40 handwritten digits by 2 writers; teaching each writer's 1 of each digit")

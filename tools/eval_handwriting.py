@@ -151,12 +151,6 @@ def drawn_by_writer(path, height_fraction=HEIGHT_FRACTION):
             handwriting.labels[kept], handwriting.writers[kept])
 
 
-def read_copies(model, copies):
-    """The app's answers for copies (N, C, 784): the most probable digit of the mean over each drawing's copies."""
-    probabilities = model.predict_proba(copies.reshape(-1, copies.shape[-1])).reshape(*copies.shape[:2], -1)
-    return probabilities.mean(axis=1).argmax(axis=1)
-
-
 def chosen_for_teaching(labels, k, rng):
     """Indices of k drawings of each digit (fewer where a digit has no more than k), chosen with rng."""
     return np.concatenate([rng.choice(np.flatnonzero(labels == digit), min(k, np.count_nonzero(labels == digit) - 1),
@@ -164,9 +158,9 @@ def chosen_for_teaching(labels, k, rng):
 
 
 def teaching_protocol(model, copies, labels, writers, k, seed=0, mnist=None):
-    """For each writer: teach.teach k drawings of each digit (the drawings themselves, copies[:, 0]) to
-    a copy of `model`, score the writer's OTHER drawings before and after as the app reads them
-    (read_copies); MNIST test accuracy of every taught model.
+    """For each writer: teach k drawings of each digit (all their copies, teach.teach_drawings) to a
+    copy of `model`, score the writer's OTHER drawings before and after as the app reads them
+    (teach.read_drawings); MNIST test accuracy of every taught model.
 
     Returns TeachingResult(writers, before (W,), after (W,), mnist_after (W,), seconds_per_teach).
     """
@@ -179,10 +173,10 @@ def teaching_protocol(model, copies, labels, writers, k, seed=0, mnist=None):
         taught = mine[chosen_for_teaching(labels[mine], k, np.random.default_rng([seed, number]))]
         others = np.setdiff1d(mine, taught)
         started = time.perf_counter()
-        student = teach.teach(model, copies[taught, 0], labels[taught], seed=seed, mnist=mnist)
+        student = teach.teach_drawings(model, copies[taught], labels[taught], seed=seed, mnist=mnist)
         seconds.append(time.perf_counter() - started)
-        before.append(accuracy(read_copies(model, copies[others]), labels[others]))
-        after.append(accuracy(read_copies(student, copies[others]), labels[others]))
+        before.append(accuracy(teach.read_drawings(model, copies[others]), labels[others]))
+        after.append(accuracy(teach.read_drawings(student, copies[others]), labels[others]))
         mnist_after.append(accuracy(student.predict(mnist.test_images), mnist.test_labels))
     return TeachingResult(names, np.array(before), np.array(after), np.array(mnist_after), float(np.median(seconds)))
 
