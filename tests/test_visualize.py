@@ -319,7 +319,7 @@ def test_the_opener_brings_the_page_up_with_the_strokes_drawn(browser, page_path
     network_page.write_opener(opener, page_path, strokes)
     page.goto(opener.as_uri())
     page.wait_for_url(page_path.resolve().as_uri() + "#strokes=*")
-    page.wait_for_selector("body[data-drawn-at]", state="attached")
+    page.wait_for_selector("body[data-handed-over-at]", state="attached")
     np.testing.assert_allclose(page.evaluate("window.neuroscribble.prediction()")["probabilities"],
                                python_probabilities(model, strokes), atol=1e-6)
     assert refused == [] and errors == []
