@@ -4,15 +4,17 @@
  * script, with network_math.js, (1) turns the strokes into the 28 × 28 input exactly as
  * pen.digit_from_strokes does, (2) runs the network forward, z = Σ a·w + b, a = ReLU(z),
  * p = softmax(z) at the end, and (3) picks the connections to draw: into each neuron its K largest
- * |a·w|. vis-network pans and
- * zooms; this script paints the 986 neurons and the chosen connections itself, in vis-network's
- * beforeDrawing (connections, under the neurons) and afterDrawing (neurons, labels) hooks, from a
- * few canvas paths built once per drawing, so a re-light is one repaint, not an update of hundreds
- * of vis-network objects (and the neurons need no vis-network nodes: a click finds its neuron here).
+ * |a·w|. This script paints the 986 neurons and the chosen connections itself, from a few canvas
+ * paths built once per drawing, so a re-light is one repaint, not an update of hundreds of
+ * vis-network objects (and the neurons need no vis-network nodes: a click finds its neuron here).
+ * vis-network pans and zooms, but only from just after the first frame: that frame is painted on a
+ * canvas of this script's own, with the view vis-network will show; then vis-network's code (kept
+ * in the page as text, not run) is run and takes over, painting through the same code in its
+ * beforeDrawing (connections, under the neurons) and afterDrawing (neurons, labels) hooks.
  */
 "use strict";
 
-var network;  // the vis.Network, global for tests and the benchmark
+var network;  // the vis.Network once it has taken over (after the first frame), global for tests and the benchmark
 
 (function () {
   const data = JSON.parse(document.getElementById("neuroscribble-data").textContent);
@@ -40,7 +42,7 @@ var network;  // the vis.Network, global for tests and the benchmark
     showAnswer();
     if (state.selected !== null) showNeuron(state.selected);
     buildPictures();
-    network.redraw();
+    repaint();
   }
 
   let relightPending = false;
@@ -50,10 +52,9 @@ var network;  // the vis.Network, global for tests and the benchmark
     requestAnimationFrame(() => { relightPending = false; relight(); });
   }
 
-  // ---- the graph: vis-network pans and zooms, this script paints -----------------------------------
+  // ---- the graph: this script paints, vis-network pans and zooms ------------------------------------
 
-  network = new vis.Network(document.getElementById("network"), {nodes: [], edges: []},
-                            JSON.parse(document.getElementById("neuroscribble-options").textContent));
+  const graphBox = document.getElementById("network");
   const X = Float64Array.from(data.positions.flatMap(layer => layer.x));  // X[id], Y[id]: a neuron's place
   const Y = Float64Array.from(data.positions.flatMap(layer => layer.y));
   const layerBoxes = data.positions.map(({x, y}) => ({left: Math.min(...x), right: Math.max(...x),
@@ -133,21 +134,34 @@ var network;  // the vis.Network, global for tests and the benchmark
     pictures.selection = state.selected === null ? null : selectionPicture(state.selected);
   }
 
-  network.on("beforeDrawing", ctx => {  // the connections, under the neurons; faint while one neuron is chosen
+  /* The graph in two layers, on a context already moved and scaled to the view (graph coordinates):
+   * under, the connections (faint while one neuron is chosen); over, the neurons and labels. */
+  function paintUnder(ctx) {
     ctx.globalAlpha = state.selected === null ? 1 : 0.15;
     paintPicture(ctx, pictures.edges);
     ctx.globalAlpha = 1;
-  });
-  network.on("afterDrawing", ctx => {
+  }
+  function paintOver(ctx) {
     paintPicture(ctx, pictures.neurons);
     paintLabels(ctx);
     if (pictures.selection) paintSelection(ctx, state.selected);
-  });
-  /* The first frame with the graph is on screen (for tests and the benchmark): afterDrawing only means
-   * the drawing commands are issued; the browser then rasterises the canvas and paints the frame. */
-  network.once("afterDrawing", () => afterNextPaint(() => {
-    document.body.dataset.drawnAt = performance.now().toFixed(1);
-  }));
+  }
+
+  /* Until vis-network takes over, the graph is painted on this canvas, with the transform vis-network
+   * gives the fitted view: device pixels = pixel ratio × (the box's centre + scale × (point − position)). */
+  const firstCanvas = graphBox.appendChild(document.createElement("canvas"));
+  firstCanvas.style.cssText = "position: absolute; width: 100%; height: 100%";
+  function paintFirstCanvas() {
+    const ratio = devicePixelRatio, width = graphBox.clientWidth, height = graphBox.clientHeight;
+    const {position, scale} = fittedView(), ctx = firstCanvas.getContext("2d");
+    firstCanvas.width = Math.round(width * ratio);  // also clears it
+    firstCanvas.height = Math.round(height * ratio);
+    ctx.setTransform(ratio * scale, 0, 0, ratio * scale,
+                     ratio * (width / 2 - position.x * scale), ratio * (height / 2 - position.y * scale));
+    paintUnder(ctx);
+    paintOver(ctx);
+  }
+  function repaint() { if (network) network.redraw(); else paintFirstCanvas(); }
 
   function paintLabels(ctx) {
     ctx.fillStyle = "#d8dee9";
@@ -227,35 +241,33 @@ var network;  // the vis.Network, global for tests and the benchmark
       .sort((i, j) => Math.abs(terms[j]) - Math.abs(terms[i]) || i - j).slice(0, count);
   }
 
-  // ---- zoom and pan: bounded, with keys -----------------------------------------------------------
+  // ---- zoom and pan (vis-network's, once it has taken over): bounded, with keys ----------------------
 
-  let fitScale = 1;
-  function fit() {  // the whole network in view, with the layer labels and the output probabilities
+  let fitScale = 1;  // the fitted view's scale: zoom is bounded relative to it
+  function fittedView() {  // the whole network in view, with the layer labels and the output probabilities
     const box = {left: Math.min(...X) - 20, right: Math.max(...X) + 130,
                  top: Math.min(...Y) - 60, bottom: Math.max(...Y) + 20};
-    const view = document.getElementById("network");
-    fitScale = 0.96 * Math.min(view.clientWidth / (box.right - box.left), view.clientHeight / (box.bottom - box.top));
-    network.moveTo({position: {x: (box.left + box.right) / 2, y: (box.top + box.bottom) / 2}, scale: fitScale});
+    fitScale = 0.96 * Math.min(graphBox.clientWidth / (box.right - box.left),
+                               graphBox.clientHeight / (box.bottom - box.top));
+    return {position: {x: (box.left + box.right) / 2, y: (box.top + box.bottom) / 2}, scale: fitScale};
   }
+  function fit() { network.moveTo(fittedView()); }
   function zoomBy(factor) {
     network.moveTo({scale: clampScale(network.getScale() * factor), position: network.getViewPosition()});
   }
   function clampScale(scale) { return Math.min(Math.max(scale, fitScale * 0.5), fitScale * 12); }
-  network.on("zoom", () => {
+  function keepZoomInBounds() {
     const scale = network.getScale();
     if (scale !== clampScale(scale)) network.moveTo({scale: clampScale(scale)});
-  });
+  }
   function panBy(dx, dy) {  // in screen pixels
     const centre = network.getViewPosition(), scale = network.getScale();
     network.moveTo({position: {x: centre.x + dx / scale, y: centre.y + dy / scale}});
   }
-  document.getElementById("zoom-in").onclick = () => zoomBy(1.25);
-  document.getElementById("zoom-out").onclick = () => zoomBy(0.8);
-  document.getElementById("fit").onclick = fit;
-  const keys = {"+": () => zoomBy(1.25), "=": () => zoomBy(1.25), "-": () => zoomBy(0.8), "−": () => zoomBy(0.8),
-                "0": fit, "f": fit, "F": fit, ArrowLeft: () => panBy(-80, 0), ArrowRight: () => panBy(80, 0),
-                ArrowUp: () => panBy(0, -80), ArrowDown: () => panBy(0, 80), Escape: () => select(null),
-                Backspace: undo, Delete: clear};
+  const graphKeys = {"+": () => zoomBy(1.25), "=": () => zoomBy(1.25), "-": () => zoomBy(0.8), "−": () => zoomBy(0.8),
+                     "0": fit, "f": fit, "F": fit, ArrowLeft: () => panBy(-80, 0), ArrowRight: () => panBy(80, 0),
+                     ArrowUp: () => panBy(0, -80), ArrowDown: () => panBy(0, 80), Escape: () => select(null)};
+  const keys = {Backspace: undo, Delete: clear};  // the graph's keys join once vis-network has taken over
   document.addEventListener("keydown", event => {
     if (event.ctrlKey || event.metaKey || event.altKey || !(event.key in keys)) return;
     event.preventDefault();
@@ -360,8 +372,6 @@ var network;  // the vis.Network, global for tests and the benchmark
   }
   if (data.examples) {
     pickerTitle.textContent = "or start from an MNIST test digit:";
-    // The graph first: the thumbnails are made once its first frame is painted (a frame later, unnoticed).
-    network.once("afterDrawing", () => afterNextPaint(fillPicker));
   } else {
     picker.hidden = true;
     pickerTitle.textContent = `No MNIST digits to pick from: ${data.examplesMissing}.`;
@@ -417,12 +427,11 @@ var network;  // the vis.Network, global for tests and the benchmark
 
   const panel = document.getElementById("neuron");
   const slack = () => 4 / network.getScale();  // a dot is easy to hit at any zoom: 4 screen pixels around it
-  network.on("click", params => select(neuronAt(params.pointer.canvas, slack())));
-  document.getElementById("network").addEventListener("mousemove", event => {
-    const box = event.currentTarget.getBoundingClientRect();
+  function showPointer(event) {  // the pointer says where a click would open a neuron
+    const box = graphBox.getBoundingClientRect();
     const over = neuronAt(network.DOMtoCanvas({x: event.clientX - box.left, y: event.clientY - box.top}), slack());
-    event.currentTarget.style.cursor = over === null ? "" : "pointer";
-  });
+    graphBox.style.cursor = over === null ? "" : "pointer";
+  }
 
   function select(id) {  // the graph makes room for the panel, and refits unless you had zoomed or panned
     const wasFitted = Math.abs(network.getScale() - fitScale) < 1e-9 * fitScale;
@@ -531,9 +540,34 @@ var network;  // the vis.Network, global for tests and the benchmark
     clear,
   };
 
+  // ---- vis-network takes over the graph -------------------------------------------------------------
+
+  /* Run vis-network's code (kept as text in #vis-network-source) and hand it the graph: the same view
+   * (fit), painted by the same code. vis-network's constructor empties the graph's box, the page's own
+   * canvas with it, and the picture is repainted in the same task, so the next frame shows it where it
+   * was. Then the graph's clicks, keys and buttons work. */
+  function handOver() {
+    const code = document.createElement("script");
+    code.textContent = document.getElementById("vis-network-source").textContent;
+    document.head.appendChild(code);  // an inline script runs as it is inserted
+    network = new vis.Network(graphBox, {nodes: [], edges: []},
+                              JSON.parse(document.getElementById("neuroscribble-options").textContent));
+    network.on("beforeDrawing", paintUnder);
+    network.on("afterDrawing", paintOver);
+    network.on("zoom", keepZoomInBounds);
+    network.on("click", params => select(neuronAt(params.pointer.canvas, slack())));
+    graphBox.addEventListener("mousemove", showPointer);
+    Object.assign(keys, graphKeys);
+    document.getElementById("zoom-in").onclick = () => zoomBy(1.25);
+    document.getElementById("zoom-out").onclick = () => zoomBy(0.8);
+    document.getElementById("fit").onclick = fit;
+    fit();
+    network.redraw();
+    afterNextPaint(() => { document.body.dataset.handedOverAt = performance.now().toFixed(1); });
+  }
+
   // ---- start: strokes from the address (draw.py's V key), a given image, or nothing ------------------
 
-  fit();
   const fromAddress = /^#strokes=(.*)$/.exec(location.hash);
   let strokes = [];
   if (fromAddress) {
@@ -546,5 +580,11 @@ var network;  // the vis.Network, global for tests and the benchmark
     }
   }
   if (data.start && !strokes.length) setDrawing([], floats(data.start.image), data.start.name);
-  else setDrawing(strokes, null, null);
+  else setDrawing(strokes, null, null);  // the first frame, on the page's own canvas
+
+  /* Once that frame is painted, each in a task of its own: mark it (drawnAt, for tests and the
+   * benchmark), bring in vis-network, make the picker's thumbnails. */
+  afterNextPaint(() => { document.body.dataset.drawnAt = performance.now().toFixed(1); });
+  afterNextPaint(handOver);
+  if (data.examples) afterNextPaint(fillPicker);
 })();

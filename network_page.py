@@ -4,7 +4,9 @@ The page pans and zooms with vis-network (inlined from the copy pyvis ships with
 Its scripts get the weights and the neurons' places from here and do the rest live: network_math.js
 turns your strokes into the 28 × 28 input exactly as pen.digit_from_strokes does (with pen.py's
 constants, handed in when the page is written) and runs the network forward; network_page.js paints
-every neuron's activation and the connections that carry the most through vis-network's drawing hooks.
+every neuron's activation and the connections that carry the most: the first frame on a canvas of its
+own, then, once vis-network's code (inlined as text, run only after that frame) has taken over, through
+vis-network's drawing hooks.
 """
 import base64
 import html

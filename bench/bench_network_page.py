@@ -7,10 +7,14 @@ The page is written from weights.npz with the default K and the picker's MNIST d
 --data-dir, else $NEUROSCRIBBLE_DATA, else none). Needs Playwright and Debian's chromium (see
 tools/headless_chromium.py). Not a test: it prints numbers.
 
+The first frame is the page's own mark (`drawnAt`): a task posted from the animation frame after
+the graph is first painted, so it runs once the browser has painted that frame.
+
 Two re-light figures: `draw()` is the page's whole work for one new point (strokes -> input ->
 forward pass -> connections chosen -> the graph repainted), timed inside the page; `pointer to
-frame` is what a person sees, from a real mouse move on the pad to the end of the repainted frame
-(it includes the wait for the browser's next animation frame, up to 17 ms at 60 Hz).
+frame` is what a person sees, from a real mouse move on the pad to the repainted frame painted
+(it includes the wait for the browser's next animation frame, up to 17 ms at 60 Hz; it ends the way
+the first frame does, in a task posted from the animation frame in which vis-network repaints).
 """
 import argparse
 import io
@@ -46,7 +50,10 @@ RECORD_POINTER_TO_FRAME = """() => {
     let movedAt = null;
     document.getElementById("pad").addEventListener("pointermove", () => { movedAt ??= performance.now(); }, true);
     network.on("afterDrawing", () => {
-        if (movedAt !== null) { window.pointerToFrameMs.push(performance.now() - movedAt); movedAt = null; }
+        if (movedAt === null) return;
+        const from = movedAt;
+        movedAt = null;
+        setTimeout(() => window.pointerToFrameMs.push(performance.now() - from));
     });
 }"""
 

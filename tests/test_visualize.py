@@ -1,5 +1,6 @@
 """visualize.py, network_page.py and plots.py: the graph, its page in a real browser, the plots, the command line."""
 import base64
+import io
 import json
 import os
 import pathlib
@@ -18,7 +19,7 @@ import visualize
 from helpers import REPO_ROOT
 from model import Model
 from tools.eval_handwriting import fit_to_canvas
-from tools.headless_chromium import find_chromium, open_page
+from tools.headless_chromium import VIEWPORT, find_chromium, open_page
 
 SIZES = (784, 128, 64, 10)
 FIRST_ID = {"hidden 1": 784, "hidden 2": 912, "output": 976}
@@ -185,6 +186,37 @@ def test_page_loads_offline_without_console_errors(browser):
     assert refused == [] and errors == []
 
 
+RECORD_FIRST_FRAME = """new MutationObserver((_, observer) => {  // as soon as the page marks its first frame painted
+    if (!document.body || !document.body.dataset.drawnAt) return;
+    observer.disconnect();
+    const canvases = document.querySelectorAll("#network canvas");
+    window.firstFrame = {visLoaded: "vis" in window, canvases: canvases.length, picture: canvases[0].toDataURL()};
+}).observe(document, {attributes: true, subtree: true});"""
+
+
+def canvas_pixels(data_url):
+    """A canvas's toDataURL() -> its (height, width, 4) pixels in [0, 1]."""
+    return matplotlib.image.imread(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1])), format="png")
+
+
+def test_the_first_frame_is_painted_before_vis_network_runs_and_vis_network_takes_it_over_unchanged(browser,
+                                                                                                    page_path):
+    fresh = browser[0].context.browser.new_page(viewport=VIEWPORT)  # the shared page stays as it is
+    errors = []
+    fresh.on("pageerror", lambda error: errors.append(str(error)))
+    fresh.add_init_script(RECORD_FIRST_FRAME)
+    fresh.goto(page_path.resolve().as_uri())
+    fresh.wait_for_selector("body[data-handed-over-at]", state="attached")
+    first = fresh.evaluate("window.firstFrame")
+    assert first["visLoaded"] is False and first["canvases"] == 1
+    assert fresh.evaluate("document.querySelectorAll('#network canvas').length") == 1  # vis-network's alone
+    handed_over = canvas_pixels(fresh.evaluate("document.querySelector('#network canvas').toDataURL()"))
+    difference = np.abs(canvas_pixels(first["picture"]) - handed_over)
+    assert np.mean(difference > 2 / 255) < 0.001  # the same picture in the same place (measured: identical)
+    fresh.close()
+    assert errors == []
+
+
 def test_a_seven_dragged_on_the_pad_with_the_mouse_is_read_as_7(page, model):
     seven = [(110, 90), (300, 90), (270, 150), (230, 220), (200, 280), (175, 330)]
     page.mouse.move(*pad_to_page(page, *seven[0]))
@@ -319,7 +351,7 @@ def test_the_opener_brings_the_page_up_with_the_strokes_drawn(browser, page_path
     network_page.write_opener(opener, page_path, strokes)
     page.goto(opener.as_uri())
     page.wait_for_url(page_path.resolve().as_uri() + "#strokes=*")
-    page.wait_for_selector("body[data-drawn-at]", state="attached")
+    page.wait_for_selector("body[data-handed-over-at]", state="attached")
     np.testing.assert_allclose(page.evaluate("window.neuroscribble.prediction()")["probabilities"],
                                python_probabilities(model, strokes), atol=1e-6)
     assert refused == [] and errors == []

@@ -18,7 +18,7 @@ def find_chromium():
 
 @contextlib.contextmanager
 def open_page(html_path, viewport=VIEWPORT):
-    """Yield (page, refused, errors) once the graph's first frame is painted.
+    """Yield (page, refused, errors) once vis-network has taken over the graph (its first frame is painted before).
 
     Every request that is not for a local file is refused and its URL appended to `refused`;
     console errors and uncaught exceptions are appended to `errors`.
@@ -42,7 +42,7 @@ def open_page(html_path, viewport=VIEWPORT):
             page.on("console", lambda message: message.type == "error" and errors.append(message.text))
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.goto(pathlib.Path(html_path).resolve().as_uri())
-            page.wait_for_selector("body[data-drawn-at]", state="attached", timeout=10_000)
+            page.wait_for_selector("body[data-handed-over-at]", state="attached", timeout=10_000)
             yield page, refused, errors
         finally:
             browser.close()
