@@ -231,6 +231,26 @@ def test_a_seven_dragged_on_the_pad_with_the_mouse_is_read_as_7(page, model):
     assert "7" == page.locator(".bar.top span").inner_text()
 
 
+def test_a_seven_drawn_with_a_finger_on_a_touch_screen_is_read_as_7(browser, page_path):
+    context = browser[0].context.browser.new_context(viewport=VIEWPORT, has_touch=True)
+    touch_page = context.new_page()
+    touch_page.goto(page_path.resolve().as_uri())
+    touch_page.wait_for_selector("body[data-handed-over-at]", state="attached")
+    finger = context.new_cdp_session(touch_page)  # real touch input: Chromium makes touch pointer events of it
+    seven = [(110, 90), (300, 90), (270, 150), (230, 220), (200, 280), (175, 330)]
+    steps = [np.array(start) + (np.array(end) - start) * t for start, end in zip(seven, seven[1:])
+             for t in np.linspace(0, 1, 5)[1:]]
+    kinds = ["touchStart"] + ["touchMove"] * len(steps)
+    for kind, (x, y) in zip(kinds, [seven[0], *steps]):
+        page_x, page_y = pad_to_page(touch_page, x, y)
+        finger.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": page_x, "y": page_y}]})
+    finger.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    touch_page.wait_for_function("window.neuroscribble.prediction() !== null")
+    assert touch_page.evaluate("window.neuroscribble.prediction().digit") == 7
+    assert touch_page.evaluate("window.scrollY") == 0  # the finger drew; it did not scroll the page
+    context.close()
+
+
 def test_page_and_python_read_200_real_handwritten_digits_alike(page, model):
     if not os.path.exists(PENDIGITS):
         pytest.skip(f"{PENDIGITS} is not here; the parity check needs real handwriting")
