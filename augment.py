@@ -2,6 +2,7 @@
 
 distort() makes distorted copies of images; distorted_batches() serves train.py a distorted epoch.
 """
+import collections
 import concurrent.futures
 import functools
 
@@ -156,8 +157,9 @@ def lerp_in_place(u, v, f):
     return u
 
 
-def distorted_batches(images, labels, batch_size, rng, chunk_size=CHUNK_SIZE):
-    """Yield (x, y) minibatches of one shuffled pass, x freshly distorted (like shuffled_batches).
+def distorted_batches(images, labels, batch_size, rng, chunk_size=CHUNK_SIZE, curled=None):
+    """Yield (x, y) minibatches of one shuffled pass, x freshly distorted (like shuffled_batches);
+    with curled (curled_nines of these images), about CURL_PROBABILITY of the 9s are curled first.
 
     The epoch is cut into chunks of about chunk_size images; a background thread distorts the next
     chunk while the caller trains on this one (NumPy and SciPy release the GIL in their loops).
@@ -169,7 +171,10 @@ def distorted_batches(images, labels, batch_size, rng, chunk_size=CHUNK_SIZE):
     chunk_rngs = rng.spawn(len(chunks))
 
     def distort_chunk(i):
-        return distort(np.take(images, chunks[i], axis=0), chunk_rngs[i])
+        chunk = np.take(images, chunks[i], axis=0)
+        if curled is not None:
+            swap_in_curls(chunk, chunks[i], curled, chunk_rngs[i])
+        return distort(chunk, chunk_rngs[i])
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
         next_chunk = worker.submit(distort_chunk, 0)
@@ -179,3 +184,92 @@ def distorted_batches(images, labels, batch_size, rng, chunk_size=CHUNK_SIZE):
                 next_chunk = worker.submit(distort_chunk, i + 1)
             for start in range(0, len(indices), batch_size):
                 yield distorted[start:start + batch_size], labels[indices[start:start + batch_size]]
+
+
+# ---- curled 9s ----------------------------------------------------------------------------------
+# Many people end a 9's stem with a curl back to the left (a "g"-shaped 9), which MNIST's writers
+# seldom draw: the model read such 9s as 3s. Each epoch a share of the training 9s is swapped for
+# a curled version of itself, made once per run (docs/augmentation.md has the measurements).
+CURL_PROBABILITY = 0.3  # of the 9s in each epoch
+CURL_COPIES = 2         # curled versions of each 9, made once; an epoch takes one of them at random
+CURL = np.array([[0.3, -1.5], [0, 0.5], [-1.5, 2], [-4.5, 2.5], [-7, 1], [-8, -1.5]], np.float32)  # (x, y) px from the stem's end, y down
+CURL_SIZE = (0.6, 1.2)  # the curl is CURL times a factor drawn uniformly from this range
+PEN_RADIUS = PEN_SOFTNESS = 1.0  # the curl's pen, as pen.digit_from_strokes draws
+MNIST_BOX = 20          # MNIST's digits fit a 20 × 20 box, their centre of mass at CENTER
+PADDING = ((0, 0), (0, 6), (12, 4))  # px below, left and right of each digit while its curl is drawn (CURL_WINDOW fits)
+CURL_WINDOW = np.stack(np.meshgrid(np.arange(-12, 4), np.arange(-4, 7)), axis=-1).reshape(-1, 2).astype(np.float32)  # pixels a curl may ink, from ⌊end⌋
+CurledNines = collections.namedtuple("CurledNines", "index bank")
+CurledNines.__doc__ = """index (N,): each training image's row in bank, −1 for digits other than 9;
+bank (CURL_COPIES, nines, 784): the curled versions."""
+
+
+def stem_ends(digits):
+    """(n, 2): the (x, y) middle of the lowest row with ink (> ½) in each digit (n, h, w), where a 9's stem ends."""
+    inked = digits > 0.5
+    bottom = digits.shape[1] - 1 - inked.any(axis=2)[:, ::-1].argmax(axis=1)
+    row = inked[np.arange(len(digits)), bottom]
+    x = (row * np.arange(digits.shape[2])).sum(axis=1) / np.maximum(row.sum(axis=1), 1)
+    return np.stack([x, bottom], axis=1).astype(np.float32)
+
+
+def draw_curls(canvas, ends, sizes):
+    """Ink CURL, scaled by sizes (n,), from each end (n, 2) onto canvas (n, h, w), in place, with the
+    soft pen: ink = clip((PEN_RADIUS − d) / PEN_SOFTNESS + ½, 0, 1), d the distance to the curl."""
+    pixel_x, pixel_y = (np.floor(ends[:, None, axis]) + CURL_WINDOW[:, axis] for axis in (0, 1))  # (n, P)
+    curl_x, curl_y = (ends[:, None, axis] + sizes[:, None] * CURL[:, axis] for axis in (0, 1))    # (n, S + 1)
+    distance = np.full(pixel_x.shape, np.inf, np.float32)
+    for s in range(len(CURL) - 1):  # the nearest point of segment s to each pixel, then its distance
+        start_x, start_y = curl_x[:, s, None], curl_y[:, s, None]
+        step_x, step_y = curl_x[:, s + 1, None] - start_x, curl_y[:, s + 1, None] - start_y
+        along = ((pixel_x - start_x) * step_x + (pixel_y - start_y) * step_y) / (step_x ** 2 + step_y ** 2)
+        np.clip(along, 0, 1, out=along)
+        np.minimum(distance, np.hypot(pixel_x - start_x - along * step_x, pixel_y - start_y - along * step_y), out=distance)
+    ink = np.clip((PEN_RADIUS - distance) / PEN_SOFTNESS + 0.5, 0, 1)
+    flat = canvas.reshape(len(canvas), -1)
+    where = pixel_y.astype(np.intp) * canvas.shape[2] + pixel_x.astype(np.intp)
+    np.put_along_axis(flat, where, np.maximum(np.take_along_axis(flat, where, axis=1), ink), axis=1)
+
+
+def placed_as_mnist(canvas):
+    """(n, 784): each digit on canvas (n, h, w) shrunk, if it is larger, to fit MNIST_BOX and moved so
+    its centre of mass lands on CENTER; pixel p reads the canvas bilinearly at m + (p − CENTER) / s."""
+    n, height, width = canvas.shape
+    inked_rows, inked_columns = (canvas > 0.05).any(axis=2), (canvas > 0.05).any(axis=1)
+    extent = np.maximum(height - inked_rows[:, ::-1].argmax(1) - inked_rows.argmax(1),
+                        width - inked_columns[:, ::-1].argmax(1) - inked_columns.argmax(1))
+    scale = np.minimum(1, MNIST_BOX / extent).astype(np.float32)
+    row_mass, column_mass = canvas.sum(axis=2), canvas.sum(axis=1)
+    middle = np.stack([column_mass @ np.arange(width, dtype=np.float32),
+                       row_mass @ np.arange(height, dtype=np.float32)], axis=1) / row_mass.sum(1, keepdims=True)
+    x = (middle[:, 0, None] + CENTERED_PIXELS[0] / scale[:, None]).clip(0, width - 2)   # (n, 784)
+    y = (middle[:, 1, None] + CENTERED_PIXELS[1] / scale[:, None]).clip(0, height - 2)
+    x0, y0 = np.floor(x), np.floor(y)
+    f, g = x - x0, y - y0
+    index = (y0.astype(np.intp) * width + x0.astype(np.intp)) + np.arange(n)[:, None] * (height * width)
+    pixels = canvas.ravel()
+    v00, v01, v10, v11 = (pixels.take(index + step) for step in (0, 1, width, width + 1))
+    top, bottom = v00 + f * (v01 - v00), v10 + f * (v11 - v10)
+    return np.clip(top + g * (bottom - top), 0, 1).astype(np.float32)
+
+
+def curled_nines(images, labels, rng):
+    """CurledNines for the training set images (N, 784), labels (N,): CURL_COPIES curled versions of every 9."""
+    nines = np.flatnonzero(labels == 9)
+    index = np.full(len(images), -1)
+    index[nines] = np.arange(len(nines))
+    bank = np.empty((CURL_COPIES, len(nines), SIDE * SIDE), np.float32)
+    for copy in range(CURL_COPIES):
+        for start in range(0, len(nines), BLOCK_SIZE):
+            block = nines[start:start + BLOCK_SIZE]
+            canvas = np.pad(images[block].reshape(-1, SIDE, SIDE), PADDING)
+            draw_curls(canvas, stem_ends(canvas), rng.uniform(*CURL_SIZE, len(block)).astype(np.float32))
+            bank[copy, start:start + len(block)] = placed_as_mnist(canvas)
+    return CurledNines(index, bank)
+
+
+def swap_in_curls(chunk, indices, curled, rng):
+    """Replace, in place, about CURL_PROBABILITY of the 9s among chunk (n, 784), training images
+    `indices`, by one of their curled versions."""
+    rows = curled.index[indices]
+    swapped = np.flatnonzero((rows >= 0) & (rng.random(len(indices)) < CURL_PROBABILITY))
+    chunk[swapped] = curled.bank[rng.integers(CURL_COPIES, size=len(swapped)), rows[swapped]]

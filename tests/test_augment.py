@@ -145,3 +145,68 @@ def test_stopping_an_epoch_early_ends_the_background_thread(digits):
     assert threading.active_count() == threads_before + 1
     batches.close()  # what happens on Ctrl-C or a diverged loss in train_epoch
     assert threading.active_count() == threads_before
+
+
+# --- curled 9s -------------------------------------------------------------------------------------
+
+def stem(length=16, column=18, top=6):
+    """A (1, 28, 28) digit: a vertical stroke 2 px wide, rows top … top + length − 1."""
+    digit = np.zeros((1, 28, 28), np.float32)
+    digit[0, top:top + length, column:column + 2] = 1
+    return digit
+
+
+def test_a_curl_leaves_the_stems_end_to_the_lower_left_and_inks_nothing_to_its_right():
+    canvas = np.pad(stem(), augment.PADDING)
+    end = augment.stem_ends(canvas)
+    assert end.tolist() == [[18.5 + 12, 21]]  # the middle of the lowest inked row, in the padded canvas
+    before = canvas.copy()
+    augment.draw_curls(canvas, end, np.ones(1, np.float32))
+    added = canvas[0] - before[0]
+    x, y = int(end[0, 0]), int(end[0, 1])
+    assert added[y + 2, x - 4] > 0.5 and added[y + 1, x - 7] > 0.5  # CURL's points (−4.5, 2.5) and (−7, 1)
+    assert added[:, x + 3:].max() == 0 and added[:y - 4].max() == 0
+    assert canvas.max() <= 1
+
+
+def test_placing_as_mnist_shrinks_a_digit_to_the_20_pixel_box_and_centres_its_mass():
+    tall = np.pad(stem(length=26, top=1), augment.PADDING)  # 26 px tall: MNIST would have shrunk it
+    placed = augment.placed_as_mnist(tall).reshape(28, 28)
+    rows = np.flatnonzero(placed.max(axis=1) > 0.05)
+    assert rows[-1] - rows[0] + 1 <= 21  # 20 px, and a pixel of interpolation rim
+    np.testing.assert_allclose(ndimage.center_of_mass(placed), MNIST_CENTER_ARRAY, atol=0.05)
+
+
+def test_placing_an_mnist_digit_as_mnist_moves_it_by_under_a_pixel_and_keeps_its_size(digits):
+    placed = augment.placed_as_mnist(np.pad(digits[:50].reshape(-1, 28, 28), augment.PADDING))
+    np.testing.assert_allclose(placed.sum(axis=1), digits[:50].sum(axis=1), rtol=0.03)  # not shrunk
+    assert np.abs(centers_of_mass(placed) - MNIST_CENTER_ARRAY).max() < 0.05
+    assert np.abs(centers_of_mass(placed) - centers_of_mass(digits[:50])).max() < 1
+
+
+def test_curled_nines_curl_every_nine_and_only_nines(small_mnist):
+    images, labels = small_mnist.train_images[:600], small_mnist.train_labels[:600]
+    curled = augment.curled_nines(images, labels, np.random.default_rng(0))
+    nines = np.flatnonzero(labels == 9)
+    assert curled.bank.shape == (augment.CURL_COPIES, len(nines), 784) and curled.bank.dtype == np.float32
+    assert np.all(curled.index[labels != 9] == -1) and curled.index[nines].tolist() == list(range(len(nines)))
+    assert 0 <= curled.bank.min() and curled.bank.max() <= 1
+    centres = centers_of_mass(curled.bank.reshape(-1, 784))
+    assert np.abs(centres - MNIST_CENTER_ARRAY).max() < 0.5
+    uncurled = augment.placed_as_mnist(np.pad(images[nines].reshape(-1, 28, 28), augment.PADDING))
+    for copy in curled.bank:  # each copy adds a curl: far from the 9 placed without one
+        assert np.all(np.abs(copy - uncurled).sum(axis=1) > 5)
+    assert np.all(np.abs(curled.bank[0] - curled.bank[-1]).sum(axis=1) > 0)  # curls of different sizes
+
+
+def test_an_epoch_curls_about_a_third_of_the_nines_and_nothing_else(small_mnist):
+    images, labels = small_mnist.train_images, small_mnist.train_labels
+    curled = augment.curled_nines(images, labels, np.random.default_rng(0))
+    chunk = images.copy()
+    augment.swap_in_curls(chunk, np.arange(len(images)), curled, np.random.default_rng(1))
+    changed = np.flatnonzero(np.any(chunk != images, axis=1))
+    assert np.all(labels[changed] == 9)
+    assert abs(len(changed) / np.count_nonzero(labels == 9) - augment.CURL_PROBABILITY) < 0.05
+    rows = curled.index[changed]
+    assert all(any(np.array_equal(chunk[i], curled.bank[copy, row]) for copy in range(augment.CURL_COPIES))
+               for i, row in zip(changed, rows))
