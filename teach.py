@@ -28,7 +28,7 @@ from data import DataError, load_mnist
 from loss import SoftmaxCrossEntropy
 from model import Model, WeightsError
 from optimizers import RMSProp
-from utils import Progress, accuracy, atomic_write, run_script
+from utils import Progress, accuracy, atomic_write, new_file_can_go_at, run_script
 
 # Chosen on the pendigits development set (30 writers, 3 drawings of each digit taught, the rest
 # scored): half of every batch your drawings, half replayed MNIST, 300 steps at a small step size.
@@ -199,7 +199,7 @@ def parse_args(argv=None):
     args.output = args.output or os.path.join(folder, "my_weights.npz")
     if os.path.abspath(args.output) == os.path.abspath(args.weights):
         parser.error(f"--output {args.output} is the model you start from; teaching never overwrites it")
-    if os.path.isdir(args.output) or not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+    if not new_file_can_go_at(args.output):
         parser.error(f"--output {args.output} must be a file in an existing folder")
     return args
 

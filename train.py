@@ -34,7 +34,7 @@ from data import FILES, MIRROR_VARIABLE, DataError, find_data_dir, load_mnist, m
 from loss import SoftmaxCrossEntropy
 from model import MAX_PARAMETERS, Model, WeightsError, parameter_count
 from optimizers import RMSProp
-from utils import Progress, accuracy, atomic_write, ctrl_c_deferred, run_script
+from utils import Progress, accuracy, atomic_write, ctrl_c_deferred, new_file_can_go_at, run_script
 
 DEFAULT_OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights.npz")
 GUESSING_LOSS = math.log(10)   # the loss of an even guess over ten digits
@@ -76,7 +76,7 @@ def parse_args(argv=None):
                      f"{parameter_count(layer_sizes):,} parameters; at most {MAX_PARAMETERS:,} fit in memory here")
     # the destination is checked now, not after training
     folder = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.basename(args.output) or os.path.isdir(args.output) or not os.path.isdir(folder):
+    if not new_file_can_go_at(args.output):
         parser.error(f"--output {args.output or repr('')} must be a file in an existing folder")
     problem = unwritable(folder, bytes_needed=4 * parameter_count(layer_sizes))
     if problem:

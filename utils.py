@@ -15,6 +15,11 @@ def accuracy(predicted, labels):
     return float(np.mean(np.asarray(predicted) == np.asarray(labels)))
 
 
+def new_file_can_go_at(path):
+    """True when path names a file, not a folder, in a folder that exists: where --output may point."""
+    return bool(os.path.basename(path)) and not os.path.isdir(path) and os.path.isdir(os.path.dirname(os.path.abspath(path)))
+
+
 @contextlib.contextmanager
 def atomic_write(path):
     """Yield a temporary path beside `path`; on success rename it over `path` in one step.

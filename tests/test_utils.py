@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-from utils import accuracy, atomic_write
+from utils import accuracy, atomic_write, new_file_can_go_at
 
 
 def test_atomic_write_replaces_the_file_only_when_the_block_finishes(tmp_path):
@@ -42,3 +42,11 @@ def test_atomically_written_files_get_an_ordinary_mode_not_owner_only(tmp_path):
 
 def test_accuracy_is_the_fraction_of_matches():
     assert accuracy([1, 2, 3, 4], [1, 2, 0, 4]) == 0.75
+
+
+def test_a_new_file_can_go_only_at_a_file_name_in_a_folder_that_exists(tmp_path):
+    assert new_file_can_go_at(str(tmp_path / "model.npz"))
+    assert not new_file_can_go_at(str(tmp_path))                          # a folder
+    assert not new_file_can_go_at(str(tmp_path) + os.sep)                 # a folder, written as one
+    assert not new_file_can_go_at(str(tmp_path / "missing" / "model.npz"))  # its folder does not exist
+    assert not new_file_can_go_at("")
