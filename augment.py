@@ -2,7 +2,6 @@
 
 distort() makes distorted copies of images; distorted_batches() serves train.py a distorted epoch.
 """
-import collections
 import concurrent.futures
 import functools
 
@@ -157,50 +156,45 @@ def lerp_in_place(u, v, f):
     return u
 
 
-def distorted_batches(images, labels, batch_size, rng, chunk_size=CHUNK_SIZE, curled=None):
-    """Yield (x, y) minibatches of one shuffled pass, x freshly distorted (like shuffled_batches);
-    with curled (curled_nines of these images), about CURL_PROBABILITY of the 9s are curled first.
+def distorted_batches(images, labels, batch_size, rng, chunk_size=CHUNK_SIZE):
+    """Yield (x, y) minibatches of one shuffled pass, x freshly distorted (like shuffled_batches),
+    some of the 9s curled first (gathered_chunk).
 
-    The epoch is cut into chunks of about chunk_size images; a background thread distorts the next
-    chunk while the caller trains on this one (NumPy and SciPy release the GIL in their loops).
-    Each chunk has its own random generator spawned from rng, so results do not depend on timing.
+    The epoch is cut into chunks of about chunk_size images. A background thread distorts the next
+    chunk while the caller trains on this one (NumPy and SciPy release the GIL in their loops); the
+    caller's thread gathers and curls the chunk after that, in time it would spend waiting for the
+    distortions. Each chunk has its own random generators spawned from rng, so results do not
+    depend on timing.
     """
     order = rng.permutation(len(images))
     chunk_size = batch_size * max(1, chunk_size // batch_size)  # whole batches per chunk
     chunks = [order[start:start + chunk_size] for start in range(0, len(order), chunk_size)]
-    chunk_rngs = rng.spawn(len(chunks))
+    chunk_rngs, curl_rngs = rng.spawn(len(chunks)), rng.spawn(len(chunks))
 
-    def distort_chunk(i):
-        chunk = np.take(images, chunks[i], axis=0)
-        if curled is not None:
-            swap_in_curls(chunk, chunks[i], curled, chunk_rngs[i])
-        return distort(chunk, chunk_rngs[i])
+    def gathered(i):
+        return gathered_chunk(images, labels, chunks[i], curl_rngs[i]) if i < len(chunks) else None
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
-        next_chunk = worker.submit(distort_chunk, 0)
+        next_chunk, ahead = worker.submit(distort, gathered(0), chunk_rngs[0]), gathered(1)
         for i, indices in enumerate(chunks):
             distorted = next_chunk.result()
-            if i + 1 < len(chunks):
-                next_chunk = worker.submit(distort_chunk, i + 1)
+            if ahead is not None:
+                next_chunk, ahead = worker.submit(distort, ahead, chunk_rngs[i + 1]), gathered(i + 2)
             for start in range(0, len(indices), batch_size):
                 yield distorted[start:start + batch_size], labels[indices[start:start + batch_size]]
 
 
 # ---- curled 9s ----------------------------------------------------------------------------------
 # Many people end a 9's stem with a curl back to the left (a "g"-shaped 9), which MNIST's writers
-# seldom draw: the model read such 9s as 3s. Each epoch a share of the training 9s is swapped for
-# a curled version of itself, made once per run (docs/augmentation.md has the measurements).
-CURL_PROBABILITY = 0.3  # of the 9s in each epoch
-CURL_COPIES = 2         # curled versions of each 9, made once; an epoch takes one of them at random
+# seldom draw: the model read such 9s as 3s. In every chunk of an epoch a share of the 9s is
+# freshly curled (docs/augmentation.md has the measurements).
+CURL_PROBABILITY = 0.3  # of the 9s in each chunk
 CURL = np.array([[0.3, -1.5], [0, 0.5], [-1.5, 2], [-4.5, 2.5], [-7, 1], [-8, -1.5]], np.float32)  # (x, y) px from the stem's end, y down
 CURL_SIZE = (0.6, 1.2)  # the curl is CURL times a factor drawn uniformly from this range
 PEN_RADIUS = PEN_SOFTNESS = 1.0  # the curl's pen, as pen.digit_from_strokes draws
 MNIST_BOX = 20          # MNIST's digits fit a 20 × 20 box, their centre of mass at CENTER
 PADDING = ((0, 0), (0, 6), (12, 4))  # px below, left and right of each digit while its curl is drawn (CURL_WINDOW fits)
 CURL_WINDOW = np.stack(np.meshgrid(np.arange(-12, 4), np.arange(-4, 7)), axis=-1).reshape(-1, 2).astype(np.float32)  # pixels a curl may ink, from ⌊end⌋
-CurledNines = collections.namedtuple("CurledNines", "index bank")
-CurledNines.__doc__ = """index (N,): each training image's row in bank, −1 for digits other than 9;
-bank (CURL_COPIES, nines, 784): the curled versions."""
 
 
 def stem_ends(digits):
@@ -252,24 +246,17 @@ def placed_as_mnist(canvas):
     return np.clip(top + g * (bottom - top), 0, 1).astype(np.float32)
 
 
-def curled_nines(images, labels, rng):
-    """CurledNines for the training set images (N, 784), labels (N,): CURL_COPIES curled versions of every 9."""
-    nines = np.flatnonzero(labels == 9)
-    index = np.full(len(images), -1)
-    index[nines] = np.arange(len(nines))
-    bank = np.empty((CURL_COPIES, len(nines), SIDE * SIDE), np.float32)
-    for copy in range(CURL_COPIES):
-        for start in range(0, len(nines), BLOCK_SIZE):
-            block = nines[start:start + BLOCK_SIZE]
-            canvas = np.pad(images[block].reshape(-1, SIDE, SIDE), PADDING)
-            draw_curls(canvas, stem_ends(canvas), rng.uniform(*CURL_SIZE, len(block)).astype(np.float32))
-            bank[copy, start:start + len(block)] = placed_as_mnist(canvas)
-    return CurledNines(index, bank)
+def curled(digits, rng):
+    """(n, 784): the 9s digits (n, 784), each with a curl of random size at the end of its stem, placed again as MNIST would."""
+    canvas = np.pad(digits.reshape(-1, SIDE, SIDE), PADDING)
+    draw_curls(canvas, stem_ends(canvas), rng.uniform(*CURL_SIZE, len(digits)).astype(np.float32))
+    return placed_as_mnist(canvas)
 
 
-def swap_in_curls(chunk, indices, curled, rng):
-    """Replace, in place, about CURL_PROBABILITY of the 9s among chunk (n, 784), training images
-    `indices`, by one of their curled versions."""
-    rows = curled.index[indices]
-    swapped = np.flatnonzero((rows >= 0) & (rng.random(len(indices)) < CURL_PROBABILITY))
-    chunk[swapped] = curled.bank[rng.integers(CURL_COPIES, size=len(swapped)), rows[swapped]]
+def gathered_chunk(images, labels, indices, rng):
+    """images[indices] (n, 784), with about CURL_PROBABILITY of its 9s curled (curled)."""
+    chunk = np.take(images, indices, axis=0)
+    picked = np.flatnonzero((labels[indices] == 9) & (rng.random(len(indices)) < CURL_PROBABILITY))
+    if len(picked):
+        chunk[picked] = curled(chunk[picked], rng)
+    return chunk

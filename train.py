@@ -11,7 +11,6 @@ diverges (its loss explodes, or it ends near chance) stops and leaves weights.np
 """
 import argparse
 import datetime
-import functools
 import math
 import os
 import sys
@@ -120,24 +119,14 @@ def shuffled_batches(images, labels, batch_size, rng):
         yield x, labels[indices]
 
 
-def curled_for_training(images, labels, rng, augment):
-    """When augmenting, augment.curled_nines of the training set: made once per run, and each epoch
-    (train_epoch's curled) swaps some 9s for them; None for plain training."""
-    if not augment:
-        return None
-    from augment import curled_nines  # only here: plain training needs no SciPy
-    return curled_nines(images, labels, rng)
-
-
-def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progress=None, augment=False, curled=None):
+def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progress=None, augment=False):
     """One shuffled pass of minibatch RMSProp; returns (mean loss, training accuracy).
 
-    augment=True trains on freshly distorted copies of the images (augment.distorted_batches), with
-    curled (augment.curled_nines of the images) some of the 9s curled first.
+    augment=True trains on freshly distorted copies of the images (augment.distorted_batches).
     """
     if augment:
         from augment import distorted_batches  # only here: plain training needs no SciPy
-        make_batches = functools.partial(distorted_batches, curled=curled)
+        make_batches = distorted_batches
     else:
         make_batches = shuffled_batches
     total_loss = correct = seen = 0
@@ -213,7 +202,6 @@ def main(argv=None):
     loss = SoftmaxCrossEntropy()
     optimizer = RMSProp(model.parameters(), learning_rate=args.learning_rate)
     rng = np.random.default_rng(args.seed)
-    curled = curled_for_training(mnist.train_images, mnist.train_labels, rng, args.augment)
     history = {"train_loss": [], "train_accuracy": [], "test_accuracy": [], "seconds": []}
     print(f"Training {' → '.join(map(str, layer_sizes))} on {len(mnist.train_images):,} images "
           f"from {find_data_dir(args.data_dir)}, testing on {len(mnist.test_images):,}: "
@@ -226,7 +214,7 @@ def main(argv=None):
         try:
             train_loss, train_accuracy = train_epoch(model, loss, optimizer, mnist.train_images,
                                                      mnist.train_labels, args.batch_size, rng, progress,
-                                                     augment=args.augment, curled=curled)
+                                                     augment=args.augment)
             seconds = time.perf_counter() - started
             test_accuracy = evaluate(model, mnist.test_images, mnist.test_labels)
             if test_accuracy < CHANCE_ACCURACY:
