@@ -213,9 +213,9 @@ def preprocess(canvas):
 # How sure the answer must be depends on the answer: the mean probability of answer d must reach
 # SURE_PROBABILITY[d]. A 3 or a 6 must be surest, as people's 9s and 4s are read as those with
 # confidence. Fitted for the shipped weights.npz by tools/not_sure_curve.py on the dev set's writers
-# w1-w15 (4 % of their right answers flagged); on w16-w30 it flags 3.3 % of the right answers and
-# 59 % of the wrong ones, on UJI 1.9 % and 71 % (one threshold for all flagged 46 % at 5.7 %).
-SURE_PROBABILITY = (0.816, 0.600, 0.835, 0.962, 0.600, 0.600, 0.985, 0.644, 0.614, 0.600)
+# w1-w15 (4 % of their right answers flagged); on w16-w30 it flags 2.3 % of the right answers and
+# 60 % of the wrong ones (one threshold for all: 3.9 % and 43 %; docs/drawing.md).
+SURE_PROBABILITY = (0.600, 0.600, 0.804, 0.942, 0.600, 0.600, 0.981, 0.600, 0.600, 0.615)
 
 Reading = collections.namedtuple("Reading", "digit runner_up probabilities sure image")
 Reading.__doc__ = """What the network reads in a drawing: its answer `digit`, the next most likely
