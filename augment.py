@@ -1,6 +1,8 @@
-"""Random distortions of MNIST training digits: affine, elastic (Simard et al., 2003), stroke width.
+"""Random distortions of MNIST training digits: affine, elastic (Simard et al., 2003), stroke width;
+and curls drawn onto some of the 9s, a style people write and MNIST's writers seldom do.
 
-distort() makes distorted copies of images; distorted_batches() serves train.py a distorted epoch.
+distort() makes distorted copies of images; distorted_batches() serves train.py a distorted epoch,
+some of its 9s curled first (gathered_chunk).
 """
 import concurrent.futures
 import functools
@@ -9,6 +11,7 @@ import numpy as np
 from scipy import ndimage
 
 from data import MNIST_CENTER
+from pen import PEN_RADIUS, PEN_SOFTNESS  # the curl is drawn with the app's pen
 
 SIDE = 28
 CENTER = MNIST_CENTER[0]  # rotate and scale about (14, 14), where MNIST puts the centre of mass
@@ -191,7 +194,6 @@ def distorted_batches(images, labels, batch_size, rng, chunk_size=CHUNK_SIZE):
 CURL_PROBABILITY = 0.3  # of the 9s in each chunk
 CURL = np.array([[0.3, -1.5], [0, 0.5], [-1.5, 2], [-4.5, 2.5], [-7, 1], [-8, -1.5]], np.float32)  # (x, y) px from the stem's end, y down
 CURL_SIZE = (0.6, 1.2)  # the curl is CURL times a factor drawn uniformly from this range
-PEN_RADIUS = PEN_SOFTNESS = 1.0  # the curl's pen, as pen.digit_from_strokes draws
 MNIST_BOX = 20          # MNIST's digits fit a 20 × 20 box, their centre of mass at CENTER
 PADDING = ((0, 0), (0, 6), (12, 4))  # px below, left and right of each digit while its curl is drawn (CURL_WINDOW fits)
 CURL_WINDOW = np.stack(np.meshgrid(np.arange(-12, 4), np.arange(-4, 7)), axis=-1).reshape(-1, 2).astype(np.float32)  # pixels a curl may ink, from ⌊end⌋
