@@ -410,7 +410,7 @@ class App:
         # it measures with its own copies of the shipped and the taught model.
         shipped = teach.copy_model(self.shipped)
         taught = teach.teach_drawings(shipped, copies, labels, mnist=mnist,
-                             on_step=lambda done, total: show(f"teaching... {done / total:.0%}"))
+                                      on_step=lambda done, total: show(f"teaching... {done / total:.0%}"))
         if self.taught_path:
             try:
                 teach.save_taught(taught, self.taught_path)

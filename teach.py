@@ -116,12 +116,16 @@ def teach_drawings(model, copies, labels, seed=0, mnist=None, on_step=None):
     return taught
 
 
-def read_drawings(model, copies):
-    """The app's answers (N,): for each drawing's copies (C, 784) the most probable digit of their mean probabilities."""
+def drawing_probabilities(model, copies):
+    """For each drawing's copies (C, 784 or 28, 28) the model's probabilities (C, 10), all copies in one call."""
     images = np.concatenate(copies)
     probabilities = model.predict_proba(images.reshape(len(images), -1))
-    ends = np.cumsum([len(images) for images in copies])[:-1]
-    return np.array([drawing.mean(axis=0).argmax() for drawing in np.split(probabilities, ends)], np.int64)
+    return np.split(probabilities, np.cumsum([len(images) for images in copies])[:-1])
+
+
+def read_drawings(model, copies):
+    """The app's answers (N,): for each drawing's copies (C, 784) the most probable digit of their mean probabilities."""
+    return np.array([drawing.mean(axis=0).argmax() for drawing in drawing_probabilities(model, copies)], np.int64)
 
 
 def too_few(labels):

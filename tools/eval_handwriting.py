@@ -32,6 +32,7 @@ from draw import reading_from  # noqa: E402
 from pen import CANVAS_SIZE, LEANED_BACK, reading_copies, stroke_arrays  # noqa: E402
 from model import Model, WeightsError  # noqa: E402
 from utils import accuracy  # noqa: E402
+import teach  # noqa: E402
 
 HANDWRITING_DIR = os.path.join(REPO_ROOT, "..", "shared", "handwriting")
 DEV_HANDWRITING = os.path.join(HANDWRITING_DIR, "pendigits_train_digits.json")  # 7,494 digits, 30 writers
@@ -83,9 +84,7 @@ def readings(model, handwriting, height_fraction=HEIGHT_FRACTION):
     readable = [images for images in copies if images is not None]
     if not readable:
         return [None] * len(copies)
-    probabilities = model.predict_proba(np.concatenate(readable).reshape(-1, 784))
-    ends = np.cumsum([len(images) for images in readable])
-    made = iter(reading_from(p, images[0]) for p, images in zip(np.split(probabilities, ends[:-1]), readable))
+    made = iter(reading_from(p, images[0]) for p, images in zip(teach.drawing_probabilities(model, readable), readable))
     return [None if images is None else next(made) for images in copies]
 
 
@@ -164,7 +163,6 @@ def teaching_protocol(model, copies, labels, writers, k, seed=0, mnist=None):
 
     Returns TeachingResult(writers, before (W,), after (W,), mnist_after (W,), seconds_per_teach).
     """
-    import teach  # only here: it is the teaching protocol's own dependency
     mnist = mnist or teach.cached_mnist()
     names = sorted(set(writers.tolist()), key=natural_order)
     before, after, mnist_after, seconds = [], [], [], []
@@ -192,7 +190,6 @@ def print_teaching(result, k, mnist_before):
 
 
 def main_teach(model, args):
-    import teach
     try:
         copies, labels, writers = drawn_by_writer(args.handwriting, args.height_fraction)
         mnist = teach.cached_mnist(args.data_dir)
