@@ -101,14 +101,15 @@ def main(argv=None):
     print(f"\nA threshold per answer digit (≥ {NEVER_SURE_BELOW}), flagging ≤ {FLAG_BUDGET:.0%} of the choosing "
           "writers' right answers:\n\n| chosen on | thresholds for 0-9 | right, wrong flagged there "
           "| the other writers: right, wrong flagged | UJI: right, wrong flagged |\n| --- | --- | --- | --- | --- |")
+    fitted = {}
     for name, half in (("w1-15", choosing), ("w16-30", ~choosing)):
-        thresholds = fit_thresholds(answers[half], right[half], sureness[half])
+        thresholds = fitted[name] = fit_thresholds(answers[half], right[half], sureness[half])
         print(f"| {name} | {' '.join(f'{t:.3f}' for t in thresholds)} | "
               "{:.1%}, {:.1%} | {:.1%}, {:.1%} | {:.1%}, {:.1%} |".format(
                   *flagged_shares(thresholds, answers[half], right[half], sureness[half]),
                   *flagged_shares(thresholds, answers[~half], right[~half], sureness[~half]),
                   *flagged_shares(thresholds, uji_answers, uji_right, uji_sureness)))
-    shipped = fit_thresholds(answers[choosing], right[choosing], sureness[choosing])
+    shipped = fitted["w1-15"]  # draw.SURE_PROBABILITY is chosen on w1-w15
     print(f"\ndraw.SURE_PROBABILITY is {'the same' if np.allclose(shipped, SURE_PROBABILITY) else 'NOT the same: refit it to'}"
           f" ({', '.join(f'{t:.3f}' for t in shipped)}) for {args.weights}.")
     return 0
