@@ -1,8 +1,9 @@
 """Random distortions of MNIST training digits: affine, elastic (Simard et al., 2003), stroke width;
-and curls drawn onto some of the 9s, a style people write and MNIST's writers seldom do.
+and curls drawn onto some of the 9s and flags onto some of the 1s, styles people write and MNIST's
+writers seldom do.
 
 distort() makes distorted copies of images; distorted_batches() serves train.py a distorted epoch,
-some of its 9s curled first (gathered_chunk).
+some of its 9s curled and 1s flagged first (gathered_chunk).
 """
 import concurrent.futures
 import functools
@@ -11,7 +12,7 @@ import numpy as np
 from scipy import ndimage
 
 from data import MNIST_CENTER
-from pen import PEN_RADIUS, PEN_SOFTNESS  # the curl is drawn with the app's pen
+from pen import rasterise  # curls and flags are drawn with the app's pen
 
 SIDE = 28
 CENTER = MNIST_CENTER[0]  # rotate and scale about (14, 14), where MNIST puts the centre of mass
@@ -161,21 +162,21 @@ def lerp_in_place(u, v, f):
 
 def distorted_batches(images, labels, batch_size, rng, chunk_size=CHUNK_SIZE):
     """Yield (x, y) minibatches of one shuffled pass, x freshly distorted (like shuffled_batches),
-    some of the 9s curled first (gathered_chunk).
+    some of the 9s curled and 1s flagged first (gathered_chunk).
 
     The epoch is cut into chunks of about chunk_size images. A background thread distorts the next
     chunk while the caller trains on this one (NumPy and SciPy release the GIL in their loops); the
-    caller's thread gathers and curls the chunk after that, in time it would spend waiting for the
+    caller's thread gathers and restyles the chunk after that, in time it would spend waiting for the
     distortions. Each chunk has its own random generators spawned from rng, so results do not
     depend on timing.
     """
     order = rng.permutation(len(images))
     chunk_size = batch_size * max(1, chunk_size // batch_size)  # whole batches per chunk
     chunks = [order[start:start + chunk_size] for start in range(0, len(order), chunk_size)]
-    chunk_rngs, curl_rngs = rng.spawn(len(chunks)), rng.spawn(len(chunks))
+    chunk_rngs, style_rngs = rng.spawn(len(chunks)), rng.spawn(len(chunks))
 
     def gathered(i):
-        return gathered_chunk(images, labels, chunks[i], curl_rngs[i]) if i < len(chunks) else None
+        return gathered_chunk(images, labels, chunks[i], style_rngs[i]) if i < len(chunks) else None
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
         next_chunk, ahead = worker.submit(distort, gathered(0), chunk_rngs[0]), gathered(1)
@@ -187,43 +188,45 @@ def distorted_batches(images, labels, batch_size, rng, chunk_size=CHUNK_SIZE):
                 yield distorted[start:start + batch_size], labels[indices[start:start + batch_size]]
 
 
-# ---- curled 9s ----------------------------------------------------------------------------------
-# Many people end a 9's stem with a curl back to the left (a "g"-shaped 9), which MNIST's writers
-# seldom draw: the model read such 9s as 3s. In every chunk of an epoch a share of the 9s is
-# freshly curled (docs/augmentation.md has the measurements).
-CURL_PROBABILITY = 0.3  # of the 9s in each chunk
-CURL = np.array([[0.3, -1.5], [0, 0.5], [-1.5, 2], [-4.5, 2.5], [-7, 1], [-8, -1.5]], np.float32)  # (x, y) px from the stem's end, y down
-CURL_SIZE = (0.6, 1.2)  # the curl is CURL times a factor drawn uniformly from this range
-MNIST_BOX = 20          # MNIST's digits fit a 20 × 20 box, their centre of mass at CENTER
-PADDING = ((0, 0), (0, 6), (12, 4))  # px below, left and right of each digit while its curl is drawn (CURL_WINDOW fits)
-CURL_WINDOW = np.stack(np.meshgrid(np.arange(-12, 4), np.arange(-4, 7)), axis=-1).reshape(-1, 2).astype(np.float32)  # pixels a curl may ink, from ⌊end⌋
+# ---- curled 9s and flagged 1s --------------------------------------------------------------------
+# Many people end a 9's stem with a curl back to the left (a "g"-shaped 9) and start a 1 with a
+# flag up to the top of its stem (the continental 1); MNIST's writers seldom draw either, and the
+# model read such 9s as 3s and such 1s as 7s. In every chunk of an epoch a share of the 9s is
+# freshly curled and a share of the 1s freshly flagged, with the app's pen (docs/augmentation.md
+# has the measurements).
+CURL_PROBABILITY = 0.3   # of the 9s in each chunk
+CURL = np.array([[0.3, -1.5], [0, 0.5], [-1.5, 2], [-4.5, 2.5], [-7, 1], [-8, -1.5]])  # (x, y) px from the stem's end, y down
+CURL_SIZE = (0.6, 1.2)   # the curl is CURL times a factor drawn uniformly from this range
+FLAG_PROBABILITY = 0.15  # of the 1s in each chunk
+FLAG_LENGTH = (0.25, 0.5)           # times the 1's height
+FLAG_ANGLE = np.radians((30, 60))   # below the horizontal: the flag runs down to the left from the stem's top
+MNIST_BOX = 20           # MNIST's digits fit a 20 × 20 box, their centre of mass at CENTER
+PADDING = ((0, 0), (2, 6), (12, 4))  # px above, below, left and right of each digit while a stroke is added
 
 
-def stem_ends(digits):
-    """(n, 2): the (x, y) middle of the lowest row with ink (> ½) in each digit (n, h, w), where a 9's stem ends."""
+def ink_ends(digits):
+    """(tops, bottoms), each (n, 2): the (x, y) middles of the highest and of the lowest row with ink
+    (> ½) in each digit (n, h, w); where a 1's stem starts and a 9's stem ends."""
     inked = digits > 0.5
-    bottom = digits.shape[1] - 1 - inked.any(axis=2)[:, ::-1].argmax(axis=1)
-    row = inked[np.arange(len(digits)), bottom]
-    x = (row * np.arange(digits.shape[2])).sum(axis=1) / np.maximum(row.sum(axis=1), 1)
-    return np.stack([x, bottom], axis=1).astype(np.float32)
+    rows_with_ink = inked.any(axis=2)
+    columns = np.arange(digits.shape[2])
+
+    def middle(rows):
+        row = inked[np.arange(len(digits)), rows]
+        return np.stack([(row * columns).sum(axis=1) / np.maximum(row.sum(axis=1), 1), rows], axis=1)
+    return middle(rows_with_ink.argmax(axis=1)), middle(digits.shape[1] - 1 - rows_with_ink[:, ::-1].argmax(axis=1))
 
 
-def draw_curls(canvas, ends, sizes):
-    """Ink CURL, scaled by sizes (n,), from each end (n, 2) onto canvas (n, h, w), in place, with the
-    soft pen: ink = clip((PEN_RADIUS − d) / PEN_SOFTNESS + ½, 0, 1), d the distance to the curl."""
-    pixel_x, pixel_y = (np.floor(ends[:, None, axis]) + CURL_WINDOW[:, axis] for axis in (0, 1))  # (n, P)
-    curl_x, curl_y = (ends[:, None, axis] + sizes[:, None] * CURL[:, axis] for axis in (0, 1))    # (n, S + 1)
-    distance = np.full(pixel_x.shape, np.inf, np.float32)
-    for s in range(len(CURL) - 1):  # the nearest point of segment s to each pixel, then its distance
-        start_x, start_y = curl_x[:, s, None], curl_y[:, s, None]
-        step_x, step_y = curl_x[:, s + 1, None] - start_x, curl_y[:, s + 1, None] - start_y
-        along = ((pixel_x - start_x) * step_x + (pixel_y - start_y) * step_y) / (step_x ** 2 + step_y ** 2)
-        np.clip(along, 0, 1, out=along)
-        np.minimum(distance, np.hypot(pixel_x - start_x - along * step_x, pixel_y - start_y - along * step_y), out=distance)
-    ink = np.clip((PEN_RADIUS - distance) / PEN_SOFTNESS + 0.5, 0, 1)
-    flat = canvas.reshape(len(canvas), -1)
-    where = pixel_y.astype(np.intp) * canvas.shape[2] + pixel_x.astype(np.intp)
-    np.put_along_axis(flat, where, np.maximum(np.take_along_axis(flat, where, axis=1), ink), axis=1)
+def with_strokes(canvas, strokes):
+    """canvas (n, h, w) with strokes[k], a polyline (points, 2) of (x, y), inked onto digit k by the app's pen.
+
+    The digits are drawn as one image n·h tall, digit k's stroke moved down by k·h: one call for all
+    of them. PADDING keeps every stroke at least a pen's reach from its digit's edges.
+    """
+    n, height, width = canvas.shape
+    moved = strokes + np.stack([np.zeros(n), height * np.arange(n)], axis=1)[:, None]
+    ink = rasterise(list(moved), (n * height, width)).reshape(canvas.shape)
+    return np.maximum(canvas, ink, out=canvas)
 
 
 def placed_as_mnist(canvas):
@@ -251,14 +254,28 @@ def placed_as_mnist(canvas):
 def curled(digits, rng):
     """(n, 784): the 9s digits (n, 784), each with a curl of random size at the end of its stem, placed again as MNIST would."""
     canvas = np.pad(digits.reshape(-1, SIDE, SIDE), PADDING)
-    draw_curls(canvas, stem_ends(canvas), rng.uniform(*CURL_SIZE, len(digits)).astype(np.float32))
-    return placed_as_mnist(canvas)
+    _, ends = ink_ends(canvas)
+    sizes = rng.uniform(*CURL_SIZE, len(canvas))
+    return placed_as_mnist(with_strokes(canvas, ends[:, None] + sizes[:, None, None] * CURL))
+
+
+def flagged(digits, rng):
+    """(n, 784): the 1s digits (n, 784), each with a flag of random length and angle from the top of
+    its stem down to the left, placed again as MNIST would."""
+    canvas = np.pad(digits.reshape(-1, SIDE, SIDE), PADDING)
+    tops, bottoms = ink_ends(canvas)
+    length = rng.uniform(*FLAG_LENGTH, len(canvas)) * (bottoms[:, 1] - tops[:, 1])
+    angle = rng.uniform(*FLAG_ANGLE, len(canvas))
+    flag_ends = tops + length[:, None] * np.stack([-np.cos(angle), np.sin(angle)], axis=1)
+    return placed_as_mnist(with_strokes(canvas, np.stack([flag_ends, tops], axis=1)))
 
 
 def gathered_chunk(images, labels, indices, rng):
-    """images[indices] (n, 784), with about CURL_PROBABILITY of its 9s curled (curled)."""
+    """images[indices] (n, 784), with about CURL_PROBABILITY of its 9s curled and FLAG_PROBABILITY of its 1s flagged."""
     chunk = np.take(images, indices, axis=0)
-    picked = np.flatnonzero((labels[indices] == 9) & (rng.random(len(indices)) < CURL_PROBABILITY))
-    if len(picked):
-        chunk[picked] = curled(chunk[picked], rng)
+    chance = rng.random(len(indices))
+    for digit, share, restyled in ((9, CURL_PROBABILITY, curled), (1, FLAG_PROBABILITY, flagged)):
+        picked = np.flatnonzero((labels[indices] == digit) & (chance < share))
+        if len(picked):
+            chunk[picked] = restyled(chunk[picked], rng)
     return chunk

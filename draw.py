@@ -211,11 +211,11 @@ def preprocess(canvas):
 
 
 # How sure the answer must be depends on the answer: the mean probability of answer d must reach
-# SURE_PROBABILITY[d]. A 3 or a 6 must be surest, as people's 9s and 4s are read as those with
-# confidence. Fitted for the shipped weights.npz by tools/not_sure_curve.py on the dev set's writers
-# w1-w15 (4 % of their right answers flagged); on w16-w30 it flags 2.3 % of the right answers and
-# 60 % of the wrong ones (one threshold for all: 3.9 % and 43 %; docs/drawing.md).
-SURE_PROBABILITY = (0.600, 0.600, 0.804, 0.942, 0.600, 0.600, 0.981, 0.600, 0.600, 0.615)
+# SURE_PROBABILITY[d]. A 2, a 3 or a 6 must be surest, as people's 7s, 9s and 4s are read as those
+# with confidence. Fitted for the shipped weights.npz by tools/not_sure_curve.py on the dev set's
+# writers w1-w15 (4 % of their right answers flagged); on w16-w30 it flags 2.1 % of the right
+# answers and 58.5 % of the wrong ones (one threshold for all: 3.5 % and 57.3 %; docs/drawing.md).
+SURE_PROBABILITY = (0.600, 0.605, 0.916, 0.848, 0.600, 0.600, 0.954, 0.609, 0.600, 0.669)
 
 Reading = collections.namedtuple("Reading", "digit runner_up probabilities sure image")
 Reading.__doc__ = """What the network reads in a drawing: its answer `digit`, the next most likely

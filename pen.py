@@ -18,15 +18,16 @@ PEN_SOFTNESS = 1.0                    # none beyond PEN_RADIUS + PEN_SOFTNESS / 
 MIN_DRAWING_EXTENT = 20.0             # canvas pixels (5 % of it): a dot or a smaller scribble is nothing to read
 
 
-def segment_pixel_pairs(starts, ends, reach):
-    """Every (segment, pixel) pair where the pixel's centre may lie within `reach` of the segment.
+def segment_pixel_pairs(starts, ends, reach, shape):
+    """Every (segment, pixel) pair where the pixel's centre may lie within `reach` of the segment,
+    in an image of shape (height, width).
 
     Each segment gets the pixels of its bounding box grown by `reach` (clipped to the image), so
     the distances below are computed for a few pixels per segment instead of all 784.
     Returns (segment index, x, y), three equally long integer arrays.
     """
     low = np.maximum(np.ceil(np.minimum(starts, ends) - reach), 0).astype(np.intp)
-    high = np.minimum(np.floor(np.maximum(starts, ends) + reach), MNIST_SIZE - 1).astype(np.intp)
+    high = np.minimum(np.floor(np.maximum(starts, ends) + reach), np.subtract(shape[::-1], 1)).astype(np.intp)
     size = np.maximum(high - low + 1, 0)                       # (S, 2) box width and height
     counts = size[:, 0] * size[:, 1]
     segment = np.repeat(np.arange(len(starts)), counts)
@@ -35,9 +36,10 @@ def segment_pixel_pairs(starts, ends, reach):
     return segment, low[segment, 0] + within_box % width, low[segment, 1] + within_box // width
 
 
-def rasterise(strokes):
-    """Strokes in 28 × 28 pixel units -> (28, 28) ink: clip((PEN_RADIUS − d) / PEN_SOFTNESS + ½, 0, 1),
-    d the distance from a pixel's centre to the nearest segment (a one-point stroke is a dot).
+def rasterise(strokes, shape=(MNIST_SIZE, MNIST_SIZE)):
+    """Strokes of (x, y) pixel points -> ink (height, width), 28 × 28 unless shape says otherwise:
+    clip((PEN_RADIUS − d) / PEN_SOFTNESS + ½, 0, 1), d the distance from a pixel's centre to the
+    nearest segment (a one-point stroke is a dot).
 
     The distance from point p to the segment from a to b is |p − (a + t (b − a))| with
     t = clip((p − a)·(b − a) / |b − a|², 0, 1). Ink falls as d grows, so the nearest segment's ink
@@ -45,15 +47,15 @@ def rasterise(strokes):
     """
     starts = np.concatenate([stroke[:-1] if len(stroke) > 1 else stroke for stroke in strokes])
     ends = np.concatenate([stroke[1:] if len(stroke) > 1 else stroke for stroke in strokes])
-    segment, x, y = segment_pixel_pairs(starts, ends, PEN_RADIUS + PEN_SOFTNESS / 2)
+    segment, x, y = segment_pixel_pairs(starts, ends, PEN_RADIUS + PEN_SOFTNESS / 2, shape)
     start, direction = starts[segment], ends[segment] - starts[segment]          # (pairs, 2)
     to_x, to_y = x - start[:, 0], y - start[:, 1]
     length_squared = direction[:, 0] ** 2 + direction[:, 1] ** 2
     along = np.clip((to_x * direction[:, 0] + to_y * direction[:, 1]) / np.maximum(length_squared, 1e-12), 0, 1)
     distance = np.hypot(to_x - along * direction[:, 0], to_y - along * direction[:, 1])
-    image = np.zeros(MNIST_SIZE * MNIST_SIZE)
-    np.maximum.at(image, y * MNIST_SIZE + x, np.clip((PEN_RADIUS - distance) / PEN_SOFTNESS + 0.5, 0, 1))
-    return image.reshape(MNIST_SIZE, MNIST_SIZE)
+    image = np.zeros(shape)
+    np.maximum.at(image, (y, x), np.clip((PEN_RADIUS - distance) / PEN_SOFTNESS + 0.5, 0, 1))
+    return image
 
 
 def stroke_arrays(strokes):

@@ -48,6 +48,10 @@ def training_curves(model):
     accuracy_axes.plot(epochs, 100 * history["train_accuracy"], "o-",
                        label="training images, while training" + (" (freshly distorted)" if distorted else ""))
     accuracy_axes.plot(epochs, 100 * history["test_accuracy"], "s-", label="test images, after the epoch")
+    averaged = np.ravel(model.metadata.get("averaged_epochs", []))
+    if averaged.size > 1:  # train.py saved the mean of these epochs' weights
+        accuracy_axes.plot(averaged[-1], 100 * model.metadata["test_accuracy"], "*", markersize=14,
+                           label=f"test images, the saved mean of the weights after epochs {averaged[0]}–{averaged[-1]}")
     accuracy_axes.set(title="Accuracy", xlabel="epoch", ylabel="correct (%)")
     accuracy_axes.legend(loc="lower right")
     if distorted:
@@ -57,7 +61,8 @@ def training_curves(model):
     for axes in (loss_axes, accuracy_axes):
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.grid(alpha=0.3)
-    figure.suptitle(f"Training: {len(epochs)} epochs, final test accuracy {history['test_accuracy'][-1]:.2%}")
+    final = model.metadata.get("test_accuracy", history["test_accuracy"][-1])
+    figure.suptitle(f"Training: {len(epochs)} epochs, the saved model's test accuracy {final:.2%}")
     return figure
 
 

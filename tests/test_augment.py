@@ -158,15 +158,26 @@ def stem(length=16, column=18, top=6):
 
 def test_a_curl_leaves_the_stems_end_to_the_lower_left_and_inks_nothing_to_its_right():
     canvas = np.pad(stem(), augment.PADDING)
-    end = augment.stem_ends(canvas)
-    assert end.tolist() == [[18.5 + 12, 21]]  # the middle of the lowest inked row, in the padded canvas
+    tops, ends = augment.ink_ends(canvas)
+    assert ends.tolist() == [[18.5 + 12, 21 + 2]]  # the middle of the lowest inked row, in the padded canvas
     before = canvas.copy()
-    augment.draw_curls(canvas, end, np.ones(1, np.float32))
+    augment.with_strokes(canvas, ends[:, None] + augment.CURL)
     added = canvas[0] - before[0]
-    x, y = int(end[0, 0]), int(end[0, 1])
+    x, y = int(ends[0, 0]), int(ends[0, 1])
     assert added[y + 2, x - 4] > 0.5 and added[y + 1, x - 7] > 0.5  # CURL's points (−4.5, 2.5) and (−7, 1)
     assert added[:, x + 3:].max() == 0 and added[:y - 4].max() == 0
     assert canvas.max() <= 1
+
+
+def test_strokes_drawn_together_are_each_drawn_as_on_its_own_digit():
+    canvas = np.pad(np.concatenate([stem(), stem(column=8, top=4)]), augment.PADDING)
+    tops, _ = augment.ink_ends(canvas)
+    flags = np.stack([tops + [-7, 7], tops], axis=1)  # down-left from each stem's top
+    together = augment.with_strokes(canvas.copy(), flags)
+    for k in range(2):
+        alone = augment.with_strokes(canvas[k:k + 1].copy(), flags[k:k + 1])
+        np.testing.assert_array_equal(together[k], alone[0])
+        assert together[k].sum() > canvas[k].sum() + 5  # the flag is there
 
 
 def test_placing_as_mnist_shrinks_a_digit_to_the_20_pixel_box_and_centres_its_mass():
@@ -193,12 +204,32 @@ def test_curled_nines_keep_the_image_contract_and_mnists_centre_and_gain_a_curl(
     assert np.all(np.abs(curls - uncurled).sum(axis=1) > 5)  # far from the 9 placed without a curl
 
 
-def test_a_chunk_curls_about_a_third_of_its_nines_and_nothing_else(small_mnist):
+def test_flagged_ones_keep_the_image_contract_and_mnists_centre_and_change(small_mnist):
+    ones = small_mnist.train_images[small_mnist.train_labels == 1][:100]
+    flags = augment.flagged(ones, np.random.default_rng(0))
+    assert flags.shape == ones.shape and flags.dtype == np.float32 and 0 <= flags.min() and flags.max() <= 1
+    assert np.abs(centers_of_mass(flags) - MNIST_CENTER_ARRAY).max() < 0.5
+    plain = augment.placed_as_mnist(np.pad(ones.reshape(-1, 28, 28), augment.PADDING))
+    assert np.all(np.abs(flags - plain).sum(axis=1) > 2)
+
+
+def test_a_flag_hangs_down_to_the_left_from_the_top_of_the_stem():
+    upright = np.repeat(stem(length=20, column=13, top=4), 20, axis=0).reshape(20, 784)
+    flags = augment.flagged(upright, np.random.default_rng(0)).reshape(-1, 28, 28) > 0.5
+    columns = np.arange(28)
+    upper, lower = flags[:, 4:14], flags[:, 20:24]  # the upper half, and low down where there is only the stem
+    assert np.all(np.where(upper, columns, 28).min(axis=(1, 2)) <= np.where(lower, columns, 28).min(axis=(1, 2)) - 3)
+    assert np.all(np.where(upper, columns, -1).max(axis=(1, 2)) <= np.where(lower, columns, -1).max(axis=(1, 2)))
+
+
+def test_a_chunk_curls_about_a_third_of_its_nines_flags_some_of_its_ones_and_changes_nothing_else(small_mnist):
     images, labels = small_mnist.train_images, small_mnist.train_labels
     indices = np.random.default_rng(0).permutation(len(images))
     chunk = augment.gathered_chunk(images, labels, indices, np.random.default_rng(1))
     changed = np.flatnonzero(np.any(chunk != images[indices], axis=1))
-    assert np.all(labels[indices[changed]] == 9)
-    assert abs(len(changed) / np.count_nonzero(labels == 9) - augment.CURL_PROBABILITY) < 0.05
+    assert set(labels[indices[changed]]) == {1, 9}
+    for digit, share in ((9, augment.CURL_PROBABILITY), (1, augment.FLAG_PROBABILITY)):
+        assert abs(np.mean(labels[indices[changed]] == digit) * len(changed) / np.count_nonzero(labels == digit)
+                   - share) < 0.05
     again = augment.gathered_chunk(images, labels, indices, np.random.default_rng(1))
     assert np.array_equal(chunk, again)
