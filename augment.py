@@ -200,6 +200,7 @@ CURL_SIZE = (0.6, 1.2)   # the curl is CURL times a factor drawn uniformly from 
 FLAG_PROBABILITY = 0.15  # of the 1s in each chunk
 FLAG_LENGTH = (0.25, 0.5)           # times the 1's height
 FLAG_ANGLE = np.radians((30, 60))   # below the horizontal: the flag runs down to the left from the stem's top
+RESTYLED = {9: CURL_PROBABILITY, 1: FLAG_PROBABILITY}  # digit: the share of it restyled in each chunk
 MNIST_BOX = 20           # MNIST's digits fit a 20 × 20 box, their centre of mass at CENTER
 PADDING = ((0, 0), (2, 6), (12, 4))  # px above, below, left and right of each digit while a stroke is added
 
@@ -224,8 +225,8 @@ def with_strokes(canvas, strokes):
     of them. PADDING keeps every stroke at least a pen's reach from its digit's edges.
     """
     n, height, width = canvas.shape
-    moved = strokes + np.stack([np.zeros(n), height * np.arange(n)], axis=1)[:, None]
-    ink = rasterise(list(moved), (n * height, width)).reshape(canvas.shape)
+    moved = [stroke + (0, k * height) for k, stroke in enumerate(strokes)]
+    ink = rasterise(moved, (n * height, width)).reshape(canvas.shape)
     return np.maximum(canvas, ink, out=canvas)
 
 
@@ -251,31 +252,26 @@ def placed_as_mnist(canvas):
     return np.clip(top + g * (bottom - top), 0, 1).astype(np.float32)
 
 
-def curled(digits, rng):
-    """(n, 784): the 9s digits (n, 784), each with a curl of random size at the end of its stem, placed again as MNIST would."""
+def restyled(digits, labels, rng):
+    """(n, 784): digits (n, 784) with a curl of random size at the end of each 9's stem (labels (n,))
+    and a flag of random length and angle from the top of each 1's stem down to the left, each
+    placed again as MNIST would."""
     canvas = np.pad(digits.reshape(-1, SIDE, SIDE), PADDING)
-    _, ends = ink_ends(canvas)
-    sizes = rng.uniform(*CURL_SIZE, len(canvas))
-    return placed_as_mnist(with_strokes(canvas, ends[:, None] + sizes[:, None, None] * CURL))
-
-
-def flagged(digits, rng):
-    """(n, 784): the 1s digits (n, 784), each with a flag of random length and angle from the top of
-    its stem down to the left, placed again as MNIST would."""
-    canvas = np.pad(digits.reshape(-1, SIDE, SIDE), PADDING)
-    tops, bottoms = ink_ends(canvas)
-    length = rng.uniform(*FLAG_LENGTH, len(canvas)) * (bottoms[:, 1] - tops[:, 1])
-    angle = rng.uniform(*FLAG_ANGLE, len(canvas))
-    flag_ends = tops + length[:, None] * np.stack([-np.cos(angle), np.sin(angle)], axis=1)
-    return placed_as_mnist(with_strokes(canvas, np.stack([flag_ends, tops], axis=1)))
+    n = len(canvas)
+    tops, ends = ink_ends(canvas)
+    curls = ends[:, None] + rng.uniform(*CURL_SIZE, n)[:, None, None] * CURL
+    length = rng.uniform(*FLAG_LENGTH, n) * (ends[:, 1] - tops[:, 1])
+    angle = rng.uniform(*FLAG_ANGLE, n)
+    flags = np.stack([tops + length[:, None] * np.stack([-np.cos(angle), np.sin(angle)], axis=1), tops], axis=1)
+    strokes = [curl if label == 9 else flag for curl, flag, label in zip(curls, flags, labels)]
+    return placed_as_mnist(with_strokes(canvas, strokes))
 
 
 def gathered_chunk(images, labels, indices, rng):
     """images[indices] (n, 784), with about CURL_PROBABILITY of its 9s curled and FLAG_PROBABILITY of its 1s flagged."""
-    chunk = np.take(images, indices, axis=0)
-    chance = rng.random(len(indices))
-    for digit, share, restyled in ((9, CURL_PROBABILITY, curled), (1, FLAG_PROBABILITY, flagged)):
-        picked = np.flatnonzero((labels[indices] == digit) & (chance < share))
-        if len(picked):
-            chunk[picked] = restyled(chunk[picked], rng)
+    chunk, chunk_labels = np.take(images, indices, axis=0), labels[indices]
+    share = sum((chunk_labels == digit) * probability for digit, probability in RESTYLED.items())
+    picked = np.flatnonzero(rng.random(len(indices)) < share)
+    if len(picked):
+        chunk[picked] = restyled(chunk[picked], chunk_labels[picked], rng)
     return chunk

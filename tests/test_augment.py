@@ -188,6 +188,15 @@ def test_placing_as_mnist_shrinks_a_digit_to_the_20_pixel_box_and_centres_its_ma
     np.testing.assert_allclose(ndimage.center_of_mass(placed), MNIST_CENTER_ARRAY, atol=0.05)
 
 
+def test_nines_and_ones_restyled_together_are_restyled_as_each_alone(small_mnist):
+    images, labels = small_mnist.train_images, small_mnist.train_labels
+    mixed = np.concatenate([np.flatnonzero(labels == 9)[:5], np.flatnonzero(labels == 1)[:5]])
+    together = augment.restyled(images[mixed], labels[mixed], np.random.default_rng(3))
+    for digit in (9, 1):
+        alone = augment.restyled(images[mixed], np.full(len(mixed), digit), np.random.default_rng(3))
+        np.testing.assert_array_equal(together[labels[mixed] == digit], alone[labels[mixed] == digit])
+
+
 def test_placing_an_mnist_digit_as_mnist_moves_it_by_under_a_pixel_and_keeps_its_size(digits):
     placed = augment.placed_as_mnist(np.pad(digits[:50].reshape(-1, 28, 28), augment.PADDING))
     np.testing.assert_allclose(placed.sum(axis=1), digits[:50].sum(axis=1), rtol=0.03)  # not shrunk
@@ -197,7 +206,7 @@ def test_placing_an_mnist_digit_as_mnist_moves_it_by_under_a_pixel_and_keeps_its
 
 def test_curled_nines_keep_the_image_contract_and_mnists_centre_and_gain_a_curl(small_mnist):
     nines = small_mnist.train_images[small_mnist.train_labels == 9][:100]
-    curls = augment.curled(nines, np.random.default_rng(0))
+    curls = augment.restyled(nines, np.full(len(nines), 9), np.random.default_rng(0))
     assert curls.shape == nines.shape and curls.dtype == np.float32 and 0 <= curls.min() and curls.max() <= 1
     assert np.abs(centers_of_mass(curls) - MNIST_CENTER_ARRAY).max() < 0.5
     uncurled = augment.placed_as_mnist(np.pad(nines.reshape(-1, 28, 28), augment.PADDING))
@@ -206,7 +215,7 @@ def test_curled_nines_keep_the_image_contract_and_mnists_centre_and_gain_a_curl(
 
 def test_flagged_ones_keep_the_image_contract_and_mnists_centre_and_change(small_mnist):
     ones = small_mnist.train_images[small_mnist.train_labels == 1][:100]
-    flags = augment.flagged(ones, np.random.default_rng(0))
+    flags = augment.restyled(ones, np.full(len(ones), 1), np.random.default_rng(0))
     assert flags.shape == ones.shape and flags.dtype == np.float32 and 0 <= flags.min() and flags.max() <= 1
     assert np.abs(centers_of_mass(flags) - MNIST_CENTER_ARRAY).max() < 0.5
     plain = augment.placed_as_mnist(np.pad(ones.reshape(-1, 28, 28), augment.PADDING))
@@ -215,7 +224,7 @@ def test_flagged_ones_keep_the_image_contract_and_mnists_centre_and_change(small
 
 def test_a_flag_hangs_down_to_the_left_from_the_top_of_the_stem():
     upright = np.repeat(stem(length=20, column=13, top=4), 20, axis=0).reshape(20, 784)
-    flags = augment.flagged(upright, np.random.default_rng(0)).reshape(-1, 28, 28) > 0.5
+    flags = augment.restyled(upright, np.ones(20, int), np.random.default_rng(0)).reshape(-1, 28, 28) > 0.5
     columns = np.arange(28)
     upper, lower = flags[:, 4:14], flags[:, 20:24]  # the upper half, and low down where there is only the stem
     assert np.all(np.where(upper, columns, 28).min(axis=(1, 2)) <= np.where(lower, columns, 28).min(axis=(1, 2)) - 3)
