@@ -18,8 +18,8 @@ from helpers import REPO_ROOT
 from model import Model
 from utils import accuracy
 
-# A made-up style the shipped model misreads: a continental 1 (a long flag, no base), read as 7.
-FLAGGED_ONE = [[(-70, -50), (10, -100), (10, 100)]]
+# A made-up style the shipped model misreads: a continental 1 with a flag longer than training draws (no base), read as 7.
+FLAGGED_ONE = [[(-90, -70), (10, -100), (10, 100)]]
 CROSSED_SEVEN = [[(-60, -100), (60, -100), (-10, 100)], [(-40, 0), (40, 0)]]
 
 
