@@ -270,8 +270,8 @@ def main(argv=None):
     test_accuracy = evaluate(model, mnist.test_images, mnist.test_labels)
     if first < last:
         print(f"The mean of the weights after epochs {first}–{last}: test {test_accuracy:.2%}")
-    model.metadata = training_metadata(args, optimizer, history, epochs_completed=args.epochs, argv=argv)
-    model.metadata.update(test_accuracy=test_accuracy, averaged_epochs=np.arange(first, last + 1))
+    model.metadata = training_metadata(args, optimizer, history, args.epochs, test_accuracy, argv)
+    model.metadata["averaged_epochs"] = np.arange(first, last + 1)
     replaced_accuracy = save(model, args.output)
     print(f"Saved {args.output}: test accuracy {test_accuracy:.2%} on "
           f"{len(mnist.test_images):,} test images, {sum(history['seconds']):.0f}s of training.")
@@ -287,21 +287,20 @@ def keep_interrupted(model, optimizer, args, history, epoch, mnist, argv):
     kept = tagged_path(args.output, "interrupted")
     with ctrl_c_deferred(f"\nKeeping the model trained so far in {kept}; one moment."):
         test_accuracy = evaluate(model, mnist.test_images, mnist.test_labels)
-        model.metadata = training_metadata(args, optimizer, history, epochs_completed=epoch - 1, argv=argv)
-        model.metadata["test_accuracy"] = test_accuracy
+        model.metadata = training_metadata(args, optimizer, history, epoch - 1, test_accuracy, argv)
         save(model, kept, keep_previous=False)
     print(f"\nStopped by Ctrl-C during epoch {epoch}. Kept the model trained so far in {kept} "
           f"(test accuracy {test_accuracy:.2%}); {args.output} was left untouched.")
     return 130
 
 
-def training_metadata(args, optimizer, history, epochs_completed, argv):
+def training_metadata(args, optimizer, history, epochs_completed, test_accuracy, argv):
     """What the saved .npz records about how it was made (all plain numbers and strings)."""
     metadata = {f"history_{key}": np.array(values, dtype=np.float64) for key, values in history.items()}
     metadata.update(
         epochs=epochs_completed, batch_size=args.batch_size, learning_rate=args.learning_rate,
         seed=args.seed, augment=args.augment, optimizer=f"RMSProp(decay={optimizer.decay}, epsilon={optimizer.epsilon})",
-        test_accuracy=history["test_accuracy"][-1] if history["test_accuracy"] else float("nan"),
+        test_accuracy=test_accuracy,
         data_sha256=np.array([f"{name}:{sha}" for name, sha in FILES.items()]),
         trained_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         command=" ".join(["python train.py", *(sys.argv[1:] if argv is None else argv)]),
