@@ -41,7 +41,7 @@ def training_curves(model):
     if any(values is None or np.size(values) == 0 for values in history.values()):
         raise PlotError("this weights file holds no training history; make one with `python train.py`.")
     epochs = np.arange(1, np.size(history["train_loss"]) + 1)
-    figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+    figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
     loss_axes.plot(epochs, history["train_loss"], "o-")
     loss_axes.set(title="Training loss", xlabel="epoch", ylabel="mean cross-entropy per image")
     distorted = bool(model.metadata.get("augment", False))
@@ -53,7 +53,7 @@ def training_curves(model):
         accuracy_axes.plot(averaged[-1], 100 * model.metadata["test_accuracy"], "*", markersize=14,
                            label=f"test images, the saved mean of the weights after epochs {averaged[0]}–{averaged[-1]}")
     accuracy_axes.set(title="Accuracy", xlabel="epoch", ylabel="correct (%)")
-    accuracy_axes.legend(loc="lower right")
+    figure.legend(loc="outside lower center", ncols=2, fontsize=9)  # below the plots: the curves fill the axes
     if distorted:
         accuracy_axes.text(0.97, 0.3, "Training sees randomly rotated, sheared and\nwarped copies, which are harder to read\n"
                            "than the plain test images: so training\naccuracy stays below test accuracy.",

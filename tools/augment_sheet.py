@@ -1,4 +1,6 @@
-"""Draw docs/augment.png: one training digit of each class (left) and eight distortions of each.
+"""Draw docs/augment.png: one training digit of each class (left) and eight distortions of each; the
+last three copies of the 1 and the 9 are flagged and curled first (augment.restyled), as a share of
+them are in training.
 
     python tools/augment_sheet.py
 """
@@ -18,6 +20,7 @@ import augment  # noqa: E402
 from data import to_float  # noqa: E402
 
 COPIES = 8
+RESTYLED_COPIES = 3  # of the 1's and the 9's copies, the last ones
 
 
 def main(argv=None):
@@ -28,8 +31,12 @@ def main(argv=None):
     with np.load(os.path.join(REPO_ROOT, "tests", "fixtures", "mnist_small.npz")) as arrays:
         images, labels = to_float(arrays["train_images"]), arrays["train_labels"]
     originals = images[[np.flatnonzero(labels == digit)[0] for digit in range(10)]]
-    distorted = augment.distort(np.repeat(originals, COPIES, axis=0), np.random.default_rng(0))
-    distorted = distorted.reshape(10, COPIES, 784)
+    rng = np.random.default_rng(0)
+    copies, copy_labels = np.repeat(originals, COPIES, axis=0), np.repeat(np.arange(10), COPIES)
+    restyled = np.isin(copy_labels, list(augment.RESTYLED)) & (np.arange(len(copies)) % COPIES >= COPIES - RESTYLED_COPIES)
+    copies[restyled] = augment.restyled(copies[restyled], copy_labels[restyled], rng)
+    distorted = augment.distort(copies, rng).reshape(10, COPIES, 784)
+    restyled = restyled.reshape(10, COPIES)
     figure, axes = plt.subplots(10, COPIES + 1, figsize=(COPIES + 1, 10.4))
     for row in range(10):
         for column in range(COPIES + 1):
@@ -39,10 +46,12 @@ def main(argv=None):
             axis.set_xticks([])
             axis.set_yticks([])
             for spine in axis.spines.values():
-                spine.set_color("tab:blue" if column == 0 else "0.85")
+                spine.set_color("tab:blue" if column == 0 else "tab:orange" if restyled[row, column - 1] else "0.85")
     axes[0, 0].set_title("original", fontsize=10)
     axes[0, COPIES // 2 + 1].set_title("freshly distorted copies (python train.py, augmentation on)", fontsize=10)
-    figure.tight_layout(pad=0.3)
+    figure.text(0.5, 0.003, "orange: flagged 1s and curled 9s (in training, 15 % of the 1s and 30 % of the 9s)",
+                ha="center", va="bottom", fontsize=9, color="tab:orange")
+    figure.tight_layout(pad=0.3, rect=(0, 0.015, 1, 1))
     figure.savefig(args.out, dpi=72)
 
 
