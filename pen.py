@@ -23,7 +23,7 @@ def segment_pixel_pairs(starts, ends, reach, shape):
     in an image of shape (height, width).
 
     Each segment gets the pixels of its bounding box grown by `reach` (clipped to the image), so
-    the distances below are computed for a few pixels per segment instead of all 784.
+    the distances below are computed for a few pixels per segment instead of the whole image.
     Returns (segment index, x, y), three equally long integer arrays.
     """
     low = np.maximum(np.ceil(np.minimum(starts, ends) - reach), 0).astype(np.intp)
