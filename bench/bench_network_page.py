@@ -142,6 +142,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     model = Model.load(args.weights)
     examples, examples_missing = network_page.picker_examples(args.data_dir)
+    if args.screenshots and examples_missing:  # the README's pictures show the page with its digit picker
+        sys.exit(f"error: not saving screenshots of a page without MNIST digits: {examples_missing}")
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "network.html")
         network_page.write_network_html(model, path, pen.stroke_settings(), examples=examples,
