@@ -211,11 +211,11 @@ def preprocess(canvas):
 
 
 # How sure the answer must be depends on the answer: the mean probability of answer d must reach
-# SURE_PROBABILITY[d]. A 3, a 6 or a 2 must be surest, as people's 9s, 4s and 7s are read as those
+# SURE_PROBABILITY[d]. A 3 or a 6 must be surest, as people's 9s and 4s are read as those
 # with confidence. Fitted for the shipped weights.npz by tools/not_sure_curve.py on the dev set's
-# writers w1-w15 (4 % of their right answers flagged); on w16-w30 it flags 3.0 % of the right
-# answers and 69.7 % of the wrong ones (one threshold for all: 4.8 % and 59.7 %; docs/drawing.md).
-SURE_PROBABILITY = (0.600, 0.637, 0.871, 0.951, 0.600, 0.741, 0.922, 0.732, 0.600, 0.643)
+# writers w1-w15 (4 % of their right answers flagged); on w16-w30 it flags 2.9 % of the right
+# answers and 71.0 % of the wrong ones (one threshold for all: 4.7 % and 65.9 %; docs/drawing.md).
+SURE_PROBABILITY = (0.600, 0.678, 0.746, 0.967, 0.600, 0.605, 0.923, 0.736, 0.600, 0.600)
 
 Reading = collections.namedtuple("Reading", "digit runner_up probabilities sure image")
 Reading.__doc__ = """What the network reads in a drawing: its answer `digit`, the next most likely

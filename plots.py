@@ -49,9 +49,10 @@ def training_curves(model):
                        label="training images, while training" + (" (freshly distorted)" if distorted else ""))
     accuracy_axes.plot(epochs, 100 * history["test_accuracy"], "s-", label="test images, after the epoch")
     averaged = np.ravel(model.metadata.get("averaged_epochs", []))
-    if averaged.size > 1:  # train.py saved the mean of these epochs' weights
+    if averaged.size:  # train.py saved the mean of the weights over these epochs
+        span = f"epochs {averaged[0]}–{averaged[-1]}" if averaged.size > 1 else f"epoch {averaged[0]}"
         accuracy_axes.plot(averaged[-1], 100 * model.metadata["test_accuracy"], "*", markersize=14,
-                           label=f"test images, the saved mean of the weights after epochs {averaged[0]}–{averaged[-1]}")
+                           label=f"test images, the saved mean of the weights over {span}")
     accuracy_axes.set(title="Accuracy", xlabel="epoch", ylabel="correct (%)")
     figure.legend(loc="outside lower center", ncols=2, fontsize=9)  # below the plots: the curves fill the axes
     if distorted:

@@ -3,7 +3,7 @@
     python train.py                         # the shipped model: 15 epochs, batch 64, RMSProp, augmented
     python train.py --no-augment            # the plain configuration, undistorted images
     python train.py --epochs 1 --output quick.npz   # a quick run that leaves weights.npz alone
-    python train.py --average-last 1        # save the last epoch's weights instead of the mean of the last five
+    python train.py --average-last 0        # save the last weights instead of the mean over the last five epochs
     python train.py --help                  # every setting
 
 weights.npz (beside this file) is replaced only by a run that finishes, and the model it replaces is
@@ -40,7 +40,8 @@ DEFAULT_OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weigh
 GUESSING_LOSS = math.log(10)   # the loss of an even guess over ten digits
 EXPLODED_LOSS = 100 * GUESSING_LOSS  # a batch loss above this has left learning behind
 CHANCE_ACCURACY = 0.2          # test accuracy below twice a guess's 10 % is a failed run
-AVERAGED_EPOCHS = 5            # the saved model is the mean of the weights after each of the last five epochs
+AVERAGED_EPOCHS = 5            # the saved model is the mean of the weights over the last five epochs,
+SNAPSHOTS_PER_EPOCH = 4        # taken at the end of each quarter of each of them
 
 
 def parse_args(argv=None):
@@ -50,8 +51,8 @@ def parse_args(argv=None):
     parser.add_argument("--learning-rate", type=float, default=0.001, help="RMSProp step size (default 0.001)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the initial weights and the shuffling (default 0)")
     parser.add_argument("--average-last", type=int, default=AVERAGED_EPOCHS, metavar="N",
-                        help=f"save the mean of the weights after each of the last N epochs (default "
-                             f"{AVERAGED_EPOCHS}; 1 saves the last epoch's weights as they are)")
+                        help=f"save the mean of the weights at the end of each quarter of the last N epochs "
+                             f"(default {AVERAGED_EPOCHS}; 0 saves the last weights as they are)")
     parser.add_argument("--hidden-sizes", type=int, nargs="+", default=[128, 64], metavar="N",
                         help="sizes of the hidden ReLU layers (default 128 64)")
     parser.add_argument("--data-dir", help="folder with the four MNIST .gz files (default: $NEUROSCRIBBLE_DATA, "
@@ -67,9 +68,11 @@ def parse_args(argv=None):
                         help="where to save the model (default weights.npz beside train.py); a model already "
                              "there is kept as <name>.previous.npz")
     args = parser.parse_args(argv)
-    for name in ("epochs", "batch_size", "average_last"):
+    for name in ("epochs", "batch_size"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.average_last < 0:
+        parser.error("--average-last must be 0 or more")
     if not 0 < args.learning_rate < math.inf:
         parser.error("--learning-rate must be a positive number")
     if min(args.hidden_sizes) < 1:
@@ -108,31 +111,43 @@ def unwritable(folder, bytes_needed):
     return None
 
 
-class EpochAverage:
-    """The mean θ̄ = (1/n) Σ θ_e of a model's parameters after each of its last n epochs.
+class WeightAverage:
+    """The mean θ̄ = (1/n) Σ θ_k of a model's parameters at n snapshots: the end of each quarter
+    (SNAPSHOTS_PER_EPOCH) of each of its last `count` epochs.
 
     With a constant learning rate the weights keep wandering around the bottom of the loss surface;
     their mean sits nearer its middle, where the surface is flatter, and reads new handwriting more
     reliably than any one of them (stochastic weight averaging, Izmailov et al., 2018; measured in
-    docs/augmentation.md). The sum is kept in float64 so five float32 additions lose nothing.
+    docs/augmentation.md). The sum is kept in float64 so twenty float32 additions lose nothing.
+    count = 0 averages nothing: put_into_model leaves the last weights as they are.
     """
 
-    def __init__(self, model, epochs, count):
+    def __init__(self, model, epochs, count, batches_per_epoch, per_epoch=SNAPSHOTS_PER_EPOCH):
         self.model = model
-        self.first = max(1, epochs - count + 1)  # the first epoch whose weights are averaged
+        self.first = max(1, epochs - count + 1) if count else math.inf  # the first epoch averaged
+        # after how many of an epoch's steps a snapshot is taken: the last one at the epoch's end
+        self.snapshot_steps = {round(k * batches_per_epoch / per_epoch) for k in range(1, per_epoch + 1)}
         self.total = np.zeros(model.flat_params.shape, np.float64)
-        self.added = 0
+        self.added = self.epoch = self.steps = 0
+        self.averaged_epochs = []
 
-    def add(self, epoch):
-        """Count the weights after epoch if it is one of the last n."""
-        if epoch >= self.first:
+    def start_epoch(self, epoch):
+        self.epoch, self.steps = epoch, 0
+
+    def step(self):
+        """Called after every optimizer step: add the weights if this is one of the snapshots."""
+        self.steps += 1
+        if self.epoch >= self.first and self.steps in self.snapshot_steps:
             self.total += self.model.flat_params
             self.added += 1
+            if self.epoch not in self.averaged_epochs:
+                self.averaged_epochs.append(self.epoch)
 
     def put_into_model(self):
-        """Replace the model's weights by the mean; returns the epochs averaged (first, last)."""
-        self.model.flat_params[...] = self.total / self.added
-        return self.first, self.first + self.added - 1
+        """Replace the model's weights by the mean (if anything was averaged); returns the epochs averaged."""
+        if self.added:
+            self.model.flat_params[...] = self.total / self.added
+        return self.averaged_epochs
 
 
 class Diverged(Exception):
@@ -151,10 +166,12 @@ def shuffled_batches(images, labels, batch_size, rng):
         yield x, labels[indices]
 
 
-def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progress=None, augment=False):
+def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progress=None, augment=False,
+                on_step=None):
     """One shuffled pass of minibatch RMSProp; returns (mean loss, training accuracy).
 
-    augment=True trains on freshly distorted copies of the images (augment.distorted_batches).
+    augment=True trains on freshly distorted copies of the images (augment.distorted_batches);
+    on_step(), if given, is called after every optimizer step (WeightAverage.step).
     """
     if augment:
         from augment import distorted_batches  # only here: plain training needs no SciPy
@@ -175,6 +192,8 @@ def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progres
             seen += len(y)
             model.backward(loss.backward())
             optimizer.step()
+            if on_step:
+                on_step()
             if progress:
                 progress.update(len(y), f"loss {total_loss / seen:.4f}")
     return total_loss / len(images), correct / len(images)
@@ -234,7 +253,7 @@ def main(argv=None):
     loss = SoftmaxCrossEntropy()
     optimizer = RMSProp(model.parameters(), learning_rate=args.learning_rate)
     rng = np.random.default_rng(args.seed)
-    average = EpochAverage(model, args.epochs, args.average_last)
+    average = WeightAverage(model, args.epochs, args.average_last, -(-len(mnist.train_images) // args.batch_size))
     history = {"train_loss": [], "train_accuracy": [], "test_accuracy": [], "seconds": []}
     print(f"Training {' → '.join(map(str, layer_sizes))} on {len(mnist.train_images):,} images "
           f"from {find_data_dir(args.data_dir)}, testing on {len(mnist.test_images):,}: "
@@ -244,10 +263,11 @@ def main(argv=None):
     for epoch in range(1, args.epochs + 1):
         progress = Progress(len(mnist.train_images), f"epoch {epoch:2d}/{args.epochs}")
         started = time.perf_counter()
+        average.start_epoch(epoch)
         try:
             train_loss, train_accuracy = train_epoch(model, loss, optimizer, mnist.train_images,
                                                      mnist.train_labels, args.batch_size, rng, progress,
-                                                     augment=args.augment)
+                                                     augment=args.augment, on_step=average.step)
             seconds = time.perf_counter() - started
             test_accuracy = evaluate(model, mnist.test_images, mnist.test_labels)
             if test_accuracy < CHANCE_ACCURACY:
@@ -260,18 +280,18 @@ def main(argv=None):
             sys.exit(f"error: training diverged in epoch {epoch}: {error}. Try a smaller --learning-rate; "
                      f"{args.output} was left untouched.")
         progress.close()
-        average.add(epoch)
         for key, value in zip(history, (train_loss, train_accuracy, test_accuracy, seconds)):
             history[key].append(value)
         print(f"epoch {epoch:2d}/{args.epochs}  loss {train_loss:.4f}  train {train_accuracy:.2%}  "
               f"test {test_accuracy:.2%}  {seconds:.1f}s", flush=True)
 
-    first, last = average.put_into_model()
+    averaged = average.put_into_model()
     test_accuracy = evaluate(model, mnist.test_images, mnist.test_labels)
-    if first < last:
-        print(f"The mean of the weights after epochs {first}–{last}: test {test_accuracy:.2%}")
+    if averaged:
+        print(f"The mean of the weights over epochs {averaged[0]}–{averaged[-1]}, {average.added} snapshots: "
+              f"test {test_accuracy:.2%}")
     model.metadata = training_metadata(args, optimizer, history, args.epochs, test_accuracy, argv)
-    model.metadata["averaged_epochs"] = np.arange(first, last + 1)
+    model.metadata.update(averaged_epochs=np.array(averaged, np.int64), averaged_snapshots=average.added)
     replaced_accuracy = save(model, args.output)
     print(f"Saved {args.output}: test accuracy {test_accuracy:.2%} on "
           f"{len(mnist.test_images):,} test images, {sum(history['seconds']):.0f}s of training.")

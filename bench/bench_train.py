@@ -4,7 +4,7 @@
 
 Five contenders train 784 → 128 → 64 → 10 with RMSProp (lr 0.001, decay 0.9, ε 1e-8), batch 64,
 on the same 60,000 images, each evaluated on the 10,000 test images after every epoch:
-  neuroscribble  train.train_epoch and train.EpochAverage, the code path of `python train.py --no-augment`
+  neuroscribble  train.train_epoch and train.WeightAverage, the code path of `python train.py --no-augment`
   neuroscribble-aug  the same with distortion training, as `python train.py` runs by default
   naive-float64  the textbook loop: float64, a fresh array for every intermediate
   naive-float32  the same textbook loop in float32, to separate the dtype from the rest
@@ -35,15 +35,16 @@ def train_neuroscribble(mnist, epochs, augment=False):
     from loss import SoftmaxCrossEntropy
     from model import Model
     from optimizers import RMSProp
-    from train import AVERAGED_EPOCHS, EpochAverage, evaluate, train_epoch
+    from train import AVERAGED_EPOCHS, WeightAverage, evaluate, train_epoch
     model = Model(seed=SEED)
     loss, optimizer = SoftmaxCrossEntropy(), RMSProp(model.parameters(), LEARNING_RATE, DECAY, EPSILON)
     rng = np.random.default_rng(SEED)
-    average = EpochAverage(model, epochs, AVERAGED_EPOCHS)
+    average = WeightAverage(model, epochs, AVERAGED_EPOCHS, -(-len(mnist.train_images) // BATCH_SIZE))
     for epoch in range(1, epochs + 1):
-        train_epoch(model, loss, optimizer, mnist.train_images, mnist.train_labels, BATCH_SIZE, rng, augment=augment)
-        average.add(epoch)
-        if epoch == epochs:  # the model train.py saves: the mean of the last epochs' weights
+        average.start_epoch(epoch)
+        train_epoch(model, loss, optimizer, mnist.train_images, mnist.train_labels, BATCH_SIZE, rng, augment=augment,
+                    on_step=average.step)
+        if epoch == epochs:  # the model train.py saves: the mean of the weights over the last epochs
             average.put_into_model()
         yield evaluate(model, mnist.test_images, mnist.test_labels)
 

@@ -63,24 +63,26 @@ def test_ctrl_c_keeps_the_model_so_far_beside_the_output_and_leaves_the_output_a
     assert "Stopped by Ctrl-C during epoch 2" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("average_last, averaged", [("2", [2, 3]), ("1", [3]), ("9", [1, 2, 3])])
-def test_the_saved_model_is_the_mean_of_the_last_epochs_weights(on_fixture, tmp_path, monkeypatch,
-                                                                 small_mnist, average_last, averaged):
-    after_epoch = []
-    real_train_epoch = train.train_epoch
+@pytest.mark.parametrize("average_last, averaged", [("2", [2, 3]), ("0", []), ("9", [1, 2, 3])])
+def test_the_saved_model_is_the_mean_of_the_weights_at_each_quarter_of_the_last_epochs(
+        on_fixture, tmp_path, monkeypatch, small_mnist, average_last, averaged):
+    after_step = []
 
-    def remembering_the_weights(model, *args, **kwargs):
-        result = real_train_epoch(model, *args, **kwargs)
-        after_epoch.append(model.flat_params.copy())
-        return result
+    class RememberingRMSProp(train.RMSProp):
+        def step(self):
+            super().step()
+            after_step.append(self.params[0][0].copy())
 
-    monkeypatch.setattr(train, "train_epoch", remembering_the_weights)
+    monkeypatch.setattr(train, "RMSProp", RememberingRMSProp)
     output = tmp_path / "w.npz"
     train.main(["--epochs", "3", "--average-last", average_last, "--output", str(output)])
     saved = Model.load(output)
-    expected = np.mean([after_epoch[epoch - 1].astype(np.float64) for epoch in averaged], axis=0).astype(np.float32)
+    steps = -(-len(small_mnist.train_images) // 64)  # 79 steps an epoch; quarters end after 20, 40, 59, 79
+    snapshots = [after_step[(epoch - 1) * steps + round(quarter * steps / 4) - 1]
+                 for epoch in averaged for quarter in (1, 2, 3, 4)]
+    expected = np.mean(np.array(snapshots, np.float64), axis=0).astype(np.float32) if averaged else after_step[-1]
     np.testing.assert_array_equal(saved.flat_params, expected)
-    assert list(saved.metadata["averaged_epochs"]) == averaged
+    assert list(saved.metadata["averaged_epochs"]) == averaged and saved.metadata["averaged_snapshots"] == len(snapshots)
     # the recorded test accuracy is the saved model's own, not the last epoch's
     assert saved.metadata["test_accuracy"] == np.mean(saved.predict(small_mnist.test_images) == small_mnist.test_labels)
 
@@ -104,7 +106,7 @@ def test_a_diverging_run_stops_with_a_clear_message_and_leaves_the_output_alone(
     (["--output", "."], "--output . must be a file in an existing folder"),
     (["--output", "no/such/folder/w.npz"], "must be a file in an existing folder"),
     (["--hidden-sizes", "128", "0"], "--hidden-sizes must all be at least 1"),
-    (["--average-last", "0"], "--average-last must be at least 1"),
+    (["--average-last", "-1"], "--average-last must be 0 or more"),
 ])
 def test_nonsense_settings_are_refused_before_any_work(flags, complaint, capsys):
     with pytest.raises(SystemExit) as raised:
