@@ -129,7 +129,6 @@ class WeightAverage:
         self.snapshot_steps = {round(k * batches_per_epoch / per_epoch) for k in range(1, per_epoch + 1)}
         self.total = np.zeros(model.flat_params.shape, np.float64)
         self.added = self.epoch = self.steps = 0
-        self.averaged_epochs = []
 
     def start_epoch(self, epoch):
         self.epoch, self.steps = epoch, 0
@@ -140,14 +139,13 @@ class WeightAverage:
         if self.epoch >= self.first and self.steps in self.snapshot_steps:
             self.total += self.model.flat_params
             self.added += 1
-            if self.epoch not in self.averaged_epochs:
-                self.averaged_epochs.append(self.epoch)
 
     def put_into_model(self):
         """Replace the model's weights by the mean (if anything was averaged); returns the epochs averaged."""
-        if self.added:
-            self.model.flat_params[...] = self.total / self.added
-        return self.averaged_epochs
+        if not self.added:
+            return []
+        self.model.flat_params[...] = self.total / self.added
+        return list(range(self.first, self.epoch + 1))
 
 
 class Diverged(Exception):
