@@ -48,13 +48,15 @@ def rasterise(strokes, shape=(MNIST_SIZE, MNIST_SIZE)):
     starts = np.concatenate([stroke[:-1] if len(stroke) > 1 else stroke for stroke in strokes])
     ends = np.concatenate([stroke[1:] if len(stroke) > 1 else stroke for stroke in strokes])
     segment, x, y = segment_pixel_pairs(starts, ends, PEN_RADIUS + PEN_SOFTNESS / 2, shape)
-    start, direction = starts[segment], ends[segment] - starts[segment]          # (pairs, 2)
-    to_x, to_y = x - start[:, 0], y - start[:, 1]
-    length_squared = direction[:, 0] ** 2 + direction[:, 1] ** 2
-    along = np.clip((to_x * direction[:, 0] + to_y * direction[:, 1]) / np.maximum(length_squared, 1e-12), 0, 1)
-    distance = np.hypot(to_x - along * direction[:, 0], to_y - along * direction[:, 1])
+    # np.take gathers whole rows at once, many times faster here than indexing with starts[segment]
+    (start_x, start_y), (run_x, run_y) = np.take(starts, segment, axis=0).T, np.take(ends - starts, segment, axis=0).T
+    to_x, to_y = x - start_x, y - start_y
+    length_squared = run_x ** 2 + run_y ** 2
+    along = np.clip((to_x * run_x + to_y * run_y) / np.maximum(length_squared, 1e-12), 0, 1)
+    distance = np.hypot(to_x - along * run_x, to_y - along * run_y)
     image = np.zeros(shape)
-    np.maximum.at(image, (y, x), np.clip((PEN_RADIUS - distance) / PEN_SOFTNESS + 0.5, 0, 1))
+    # on the flattened image: NumPy's fast path for ufunc.at takes one index array
+    np.maximum.at(image.reshape(-1), y * shape[1] + x, np.clip((PEN_RADIUS - distance) / PEN_SOFTNESS + 0.5, 0, 1))
     return image
 
 
