@@ -1,9 +1,9 @@
 """Random distortions of MNIST training digits: affine, elastic (Simard et al., 2003), stroke width;
-and curls drawn onto some of the 9s and flags onto some of the 1s, styles people write and MNIST's
-writers seldom do.
+and, styles people write and MNIST's writers seldom do, some 9s drawn anew with a hook and flags
+drawn onto some of the 1s.
 
 distort() makes distorted copies of images; distorted_batches() serves train.py a distorted epoch,
-some of its 9s curled and 1s flagged first (gathered_chunk).
+some of its 9s hooked and 1s flagged first (gathered_chunk).
 """
 import concurrent.futures
 import functools
@@ -12,7 +12,7 @@ import numpy as np
 from scipy import ndimage
 
 from data import MNIST_CENTER
-from pen import rasterise  # curls and flags are drawn with the app's pen
+from pen import rasterise  # hooked 9s and flags are drawn with the app's pen
 
 SIDE = 28
 CENTER = MNIST_CENTER[0]  # rotate and scale about (14, 14), where MNIST puts the centre of mass
@@ -162,7 +162,7 @@ def lerp_in_place(u, v, f):
 
 def distorted_batches(images, labels, batch_size, rng, chunk_size=CHUNK_SIZE):
     """Yield (x, y) minibatches of one shuffled pass, x freshly distorted (like shuffled_batches),
-    some of the 9s curled and 1s flagged first (gathered_chunk).
+    some of the 9s hooked and 1s flagged first (gathered_chunk).
 
     The epoch is cut into chunks of about chunk_size images. A background thread distorts the next
     chunk while the caller trains on this one (NumPy and SciPy release the GIL in their loops); the
@@ -188,26 +188,63 @@ def distorted_batches(images, labels, batch_size, rng, chunk_size=CHUNK_SIZE):
                 yield distorted[start:start + batch_size], labels[indices[start:start + batch_size]]
 
 
-# ---- curled 9s and flagged 1s --------------------------------------------------------------------
-# Many people end a 9's stem with a curl back to the left (a "g"-shaped 9) and start a 1 with a
-# flag up to the top of its stem (the continental 1); MNIST's writers seldom draw either, and the
-# model read such 9s as 3s and such 1s as 7s. In every chunk of an epoch a share of the 9s is
-# freshly curled and a share of the 1s freshly flagged, with the app's pen (docs/augmentation.md
-# has the measurements).
-CURL_PROBABILITY = 0.3   # of the 9s in each chunk
-CURL = np.array([[0.3, -1.5], [0, 0.5], [-1.5, 2], [-4.5, 2.5], [-7, 1], [-8, -1.5]])  # (x, y) px from the stem's end, y down
-CURL_SIZE = (0.6, 1.2)   # the curl is CURL times a factor drawn uniformly from this range
+# ---- hooked 9s and flagged 1s --------------------------------------------------------------------
+# Many people write a 9 as a small loop on a stem that ends in a wide hook to the left, and start a 1
+# with a flag up to the top of its stem (the continental 1); MNIST's writers seldom draw either, and
+# the model read such 9s as 3s and such 1s as 7s. In every chunk of an epoch a share of the 9s is
+# replaced by 9s freshly drawn whole in that style, and a share of the 1s is freshly flagged, all with
+# the app's pen (docs/augmentation.md has the measurements).
+HOOKED_NINE_PROBABILITY = 0.4        # of the 9s in each chunk
+LOOP_RADII = ((2.5, 4.5), (2.5, 4))  # px: ranges of the loop's half-width and half-height
+LOOP_TILT = 0.4                      # radians, either way
+LOOP_SWEEP = np.pi * np.array((1.75, 2.1))  # the loop is left a little open or drawn a little past closed
+STEM_DROP = ((-3.5, 0.5), (7, 13))   # px: where the stem's foot lies from the loop's end, (x, y)
+HOOK_RADIUS = (3, 8)                 # px
+HOOK_SWEEP = np.pi * np.array((0.5, 1.25))  # from heading down at the foot round to the left and up
+NINE_HEIGHT = (22, 26)               # px: taller than MNIST_BOX, so that placed_as_mnist shrinks every 9 to it
+NINE_CANVAS = (36, 36)               # px: room for the widest 9 and the pen's reach
+LOOP_POINTS, HOOK_POINTS = 16, 8     # along the stroke: each segment is 2–3 px long, straight to a tenth of a pixel
 FLAG_PROBABILITY = 0.15  # of the 1s in each chunk
 FLAG_LENGTH = (0.25, 0.5)           # times the 1's height
 FLAG_ANGLE = np.radians((30, 60))   # below the horizontal: the flag runs down to the left from the stem's top
-RESTYLED = {9: CURL_PROBABILITY, 1: FLAG_PROBABILITY}  # digit: the share of it restyled in each chunk
+RESTYLED = {9: HOOKED_NINE_PROBABILITY, 1: FLAG_PROBABILITY}  # digit: the share of it restyled in each chunk
 MNIST_BOX = 20           # MNIST's digits fit a 20 × 20 box, their centre of mass at CENTER
-PADDING = ((0, 0), (2, 6), (12, 4))  # px above, below, left and right of each digit while a stroke is added
+PADDING = ((0, 0), (2, 2), (12, 2))  # px above, below, left and right of each 1 while its flag is added
+
+
+def hooked_nine_strokes(count, rng):
+    """(count, LOOP_POINTS + HOOK_POINTS, 2): 9s, each a single stroke of (x, y) points, y down,
+    NINE_HEIGHT tall in the middle of NINE_CANVAS.
+
+    The pen goes round an ellipse (half-axes LOOP_RADII, tilted) anticlockwise from its right side,
+    straight down to the stem's foot, then along a circular arc that sets off downwards and turns
+    to the left: the hook. Every size and angle is drawn from its range above.
+    """
+    def uniform(limits):
+        return rng.uniform(*limits, count)[:, None]  # one value for each 9, (count, 1)
+    half_width, half_height = uniform(LOOP_RADII[0]), uniform(LOOP_RADII[1])
+    tilt = uniform((-LOOP_TILT, LOOP_TILT))
+    around = np.linspace(0, 1, LOOP_POINTS) * uniform(LOOP_SWEEP)
+    x, y = half_width * np.cos(around), -half_height * np.sin(around)
+    loop = np.stack([x * np.cos(tilt) - y * np.sin(tilt), x * np.sin(tilt) + y * np.cos(tilt)], axis=2)
+    foot = loop[:, -1] + np.hstack([uniform(STEM_DROP[0]), uniform(STEM_DROP[1])])
+    radius, turn = uniform(HOOK_RADIUS), np.linspace(0, 1, HOOK_POINTS) * uniform(HOOK_SWEEP)
+    hook = foot[:, None] + radius[..., None] * np.stack([np.cos(turn) - 1, np.sin(turn)], axis=2)  # about foot − (radius, 0)
+    strokes = np.concatenate([loop, hook], axis=1)
+    low, high = strokes.min(axis=1, keepdims=True), strokes.max(axis=1, keepdims=True)
+    scale = uniform(NINE_HEIGHT)[..., None] / (high - low)[..., 1:]
+    return (strokes - (low + high) / 2) * scale + np.array(NINE_CANVAS[::-1]) / 2
+
+
+def hooked_nines(count, rng):
+    """(count, 784): hooked_nine_strokes drawn with the app's pen and placed as MNIST would."""
+    canvas = np.zeros((count, *NINE_CANVAS), np.float32)
+    return placed_as_mnist(with_strokes(canvas, hooked_nine_strokes(count, rng)))
 
 
 def ink_ends(digits):
     """(tops, bottoms), each (n, 2): the (x, y) middles of the highest and of the lowest row with ink
-    (> ½) in each digit (n, h, w); where a 1's stem starts and a 9's stem ends."""
+    (> ½) in each digit (n, h, w); where a 1's stem starts and ends."""
     inked = digits > 0.5
     rows_with_ink = inked.any(axis=2)
     columns = np.arange(digits.shape[2])
@@ -252,23 +289,31 @@ def placed_as_mnist(canvas):
     return np.clip(top + g * (bottom - top), 0, 1).astype(np.float32)
 
 
-def restyled(digits, labels, rng):
-    """(n, 784): digits (n, 784) with a curl of random size at the end of each 9's stem (labels (n,))
-    and a flag of random length and angle from the top of each 1's stem down to the left, each
-    placed again as MNIST would."""
-    canvas = np.pad(digits.reshape(-1, SIDE, SIDE), PADDING)
-    n = len(canvas)
-    tops, ends = ink_ends(canvas)
-    curls = ends[:, None] + rng.uniform(*CURL_SIZE, n)[:, None, None] * CURL
-    length = rng.uniform(*FLAG_LENGTH, n) * (ends[:, 1] - tops[:, 1])
-    angle = rng.uniform(*FLAG_ANGLE, n)
+def flagged(ones, rng):
+    """(n, 784): ones (n, 784), each with a flag of random length and angle from the top of its stem
+    down to the left, placed again as MNIST would."""
+    canvas = np.pad(ones.reshape(-1, SIDE, SIDE), PADDING)
+    tops, feet = ink_ends(canvas)
+    length = rng.uniform(*FLAG_LENGTH, len(canvas)) * (feet[:, 1] - tops[:, 1])
+    angle = rng.uniform(*FLAG_ANGLE, len(canvas))
     flags = np.stack([tops + length[:, None] * np.stack([-np.cos(angle), np.sin(angle)], axis=1), tops], axis=1)
-    strokes = [curl if label == 9 else flag for curl, flag, label in zip(curls, flags, labels)]
-    return placed_as_mnist(with_strokes(canvas, strokes))
+    return placed_as_mnist(with_strokes(canvas, flags))
+
+
+def restyled(digits, labels, rng):
+    """A copy of digits (n, 784) with each 9 (labels (n,)) replaced by a hooked 9 and each 1 flagged."""
+    styled = digits.copy()
+    nines, ones = np.flatnonzero(labels == 9), np.flatnonzero(labels == 1)
+    if len(nines):
+        styled[nines] = hooked_nines(len(nines), rng)
+    if len(ones):
+        styled[ones] = flagged(digits[ones], rng)
+    return styled
 
 
 def gathered_chunk(images, labels, indices, rng):
-    """images[indices] (n, 784), with about CURL_PROBABILITY of its 9s curled and FLAG_PROBABILITY of its 1s flagged."""
+    """images[indices] (n, 784), about HOOKED_NINE_PROBABILITY of its 9s replaced by hooked 9s and FLAG_PROBABILITY
+    of its 1s flagged."""
     chunk, chunk_labels = np.take(images, indices, axis=0), labels[indices]
     share = sum((chunk_labels == digit) * probability for digit, probability in RESTYLED.items())
     picked = np.flatnonzero(rng.random(len(indices)) < share)

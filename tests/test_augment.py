@@ -111,7 +111,7 @@ def brightness_coded_squares(count):
 
 def test_distorted_batches_pair_every_image_with_its_own_label_once_per_epoch():
     count = 300
-    images, labels = brightness_coded_squares(count), np.arange(count) + 10  # ids as labels: none is a 9 to curl
+    images, labels = brightness_coded_squares(count), np.arange(count) + 10  # ids as labels: none is a 9 or a 1 to restyle
     seen = []
     for x, y in augment.distorted_batches(images, labels, batch_size=64, rng=np.random.default_rng(0),
                                           chunk_size=128):
@@ -147,7 +147,7 @@ def test_stopping_an_epoch_early_ends_the_background_thread(digits):
     assert threading.active_count() == threads_before
 
 
-# --- curled 9s -------------------------------------------------------------------------------------
+# --- hooked 9s and flagged 1s ---------------------------------------------------------------------
 
 def stem(length=16, column=18, top=6):
     """A (1, 28, 28) digit: a vertical stroke 2 px wide, rows top … top + length − 1."""
@@ -156,17 +156,38 @@ def stem(length=16, column=18, top=6):
     return digit
 
 
-def test_a_curl_leaves_the_stems_end_to_the_lower_left_and_inks_nothing_to_its_right():
-    canvas = np.pad(stem(), augment.PADDING)
-    tops, ends = augment.ink_ends(canvas)
-    assert ends.tolist() == [[18.5 + 12, 21 + 2]]  # the middle of the lowest inked row, in the padded canvas
-    before = canvas.copy()
-    augment.with_strokes(canvas, ends[:, None] + augment.CURL)
-    added = canvas[0] - before[0]
-    x, y = int(ends[0, 0]), int(ends[0, 1])
-    assert added[y + 2, x - 4] > 0.5 and added[y + 1, x - 7] > 0.5  # CURL's points (−4.5, 2.5) and (−7, 1)
-    assert added[:, x + 3:].max() == 0 and added[:y - 4].max() == 0
-    assert canvas.max() <= 1
+def bottom_quarter_lean(images):
+    """(n,): how far (px) the ink of each digit's lowest quarter lies right of all its ink (negative: left)."""
+    columns = np.arange(28)
+    leans = []
+    for image in images.reshape(-1, 28, 28):
+        rows = np.flatnonzero(image.max(axis=1) > 0.5)
+        low = image[rows[-1] - (rows[-1] - rows[0]) // 4:]
+        leans.append(low.sum(axis=0) @ columns / low.sum() - image.sum(axis=0) @ columns / image.sum())
+    return np.array(leans)
+
+
+def test_hooked_nines_keep_the_image_contract_fill_mnists_box_and_sit_on_its_centre():
+    nines = augment.hooked_nines(200, np.random.default_rng(0))
+    assert nines.shape == (200, 784) and nines.dtype == np.float32
+    assert 0 <= nines.min() and nines.max() == 1
+    assert np.abs(centers_of_mass(nines) - MNIST_CENTER_ARRAY).max() < 0.5  # a shrunk digit is resampled
+    inked = nines.reshape(-1, 28, 28) > 0.05
+    extent = np.maximum(inked.any(axis=2).sum(axis=1), inked.any(axis=1).sum(axis=1))
+    assert extent.min() >= 19 and extent.max() <= 21  # shrunk to MNIST's 20 px, with a pixel of interpolation rim
+
+
+def test_a_hooked_nine_has_its_loop_on_top_and_its_hook_off_to_the_lower_left(monkeypatch):
+    nines = augment.hooked_nines(300, np.random.default_rng(1)).reshape(-1, 28, 28) > 0.5
+    def hole_in_upper_half(nine):
+        rows = np.flatnonzero(nine.any(axis=1))
+        background, regions = ndimage.label(~nine)
+        enclosed = set(range(1, regions + 1)) - set(background[[0, -1]].ravel()) - set(background[:, [0, -1]].ravel())
+        return any(ndimage.center_of_mass(background == k)[0] < (rows[0] + rows[-1]) / 2 for k in enclosed)
+    assert np.mean([hole_in_upper_half(nine) for nine in nines[:100]]) > 0.8  # some loops are left a little open
+    assert np.mean(bottom_quarter_lean(nines) < 0) > 0.8
+    monkeypatch.setattr(augment, "HOOK_RADIUS", (0.01, 0.01))  # the same 9s with no hook: a straight stem
+    assert np.mean(bottom_quarter_lean(augment.hooked_nines(300, np.random.default_rng(1))) < 0) < 0.2
 
 
 def test_strokes_drawn_together_are_each_drawn_as_on_its_own_digit():
@@ -188,13 +209,13 @@ def test_placing_as_mnist_shrinks_a_digit_to_the_20_pixel_box_and_centres_its_ma
     np.testing.assert_allclose(ndimage.center_of_mass(placed), MNIST_CENTER_ARRAY, atol=0.05)
 
 
-def test_nines_and_ones_restyled_together_are_restyled_as_each_alone(small_mnist):
+def test_restyled_replaces_the_nines_flags_the_ones_and_copies_every_other_digit(small_mnist):
     images, labels = small_mnist.train_images, small_mnist.train_labels
-    mixed = np.concatenate([np.flatnonzero(labels == 9)[:5], np.flatnonzero(labels == 1)[:5]])
-    together = augment.restyled(images[mixed], labels[mixed], np.random.default_rng(3))
-    for digit in (9, 1):
-        alone = augment.restyled(images[mixed], np.full(len(mixed), digit), np.random.default_rng(3))
-        np.testing.assert_array_equal(together[labels[mixed] == digit], alone[labels[mixed] == digit])
+    mixed = np.concatenate([np.flatnonzero(labels == digit)[:5] for digit in (9, 1, 3)])
+    styled = augment.restyled(images[mixed], labels[mixed], np.random.default_rng(3))
+    changed = np.abs(styled - images[mixed]).sum(axis=1)
+    assert np.all(changed[:10] > 2) and np.all(changed[10:] == 0)
+    assert np.array_equal(styled[:5], augment.hooked_nines(5, np.random.default_rng(3)))  # nothing of the 9s is kept
 
 
 def test_placing_an_mnist_digit_as_mnist_moves_it_by_under_a_pixel_and_keeps_its_size(digits):
@@ -204,8 +225,8 @@ def test_placing_an_mnist_digit_as_mnist_moves_it_by_under_a_pixel_and_keeps_its
     assert np.abs(centers_of_mass(placed) - centers_of_mass(digits[:50])).max() < 1
 
 
-@pytest.mark.parametrize("digit, least_change", [(9, 5), (1, 2)])  # a curl adds more ink than a short flag
-def test_curled_nines_and_flagged_ones_keep_the_image_contract_and_mnists_centre_and_change(small_mnist, digit,
+@pytest.mark.parametrize("digit, least_change", [(9, 5), (1, 2)])  # a new 9 differs more than a short flag
+def test_hooked_nines_and_flagged_ones_keep_the_image_contract_and_mnists_centre_and_change(small_mnist, digit,
                                                                                            least_change):
     originals = small_mnist.train_images[small_mnist.train_labels == digit][:100]
     restyled = augment.restyled(originals, np.full(len(originals), digit), np.random.default_rng(0))
@@ -225,13 +246,13 @@ def test_a_flag_hangs_down_to_the_left_from_the_top_of_the_stem():
     assert np.all(np.where(upper, columns, -1).max(axis=(1, 2)) <= np.where(lower, columns, -1).max(axis=(1, 2)))
 
 
-def test_a_chunk_curls_about_a_third_of_its_nines_flags_some_of_its_ones_and_changes_nothing_else(small_mnist):
+def test_a_chunk_hooks_about_a_third_of_its_nines_flags_some_of_its_ones_and_changes_nothing_else(small_mnist):
     images, labels = small_mnist.train_images, small_mnist.train_labels
     indices = np.random.default_rng(0).permutation(len(images))
     chunk = augment.gathered_chunk(images, labels, indices, np.random.default_rng(1))
     changed = np.flatnonzero(np.any(chunk != images[indices], axis=1))
     assert set(labels[indices[changed]]) == {1, 9}
-    for digit, share in ((9, augment.CURL_PROBABILITY), (1, augment.FLAG_PROBABILITY)):
+    for digit, share in ((9, augment.HOOKED_NINE_PROBABILITY), (1, augment.FLAG_PROBABILITY)):
         assert abs(np.mean(labels[indices[changed]] == digit) * len(changed) / np.count_nonzero(labels == digit)
                    - share) < 0.05
     again = augment.gathered_chunk(images, labels, indices, np.random.default_rng(1))

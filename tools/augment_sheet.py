@@ -1,6 +1,6 @@
 """Draw docs/augment.png: one training digit of each class (left) and eight distortions of each; the
-last three copies of the 1 and the 9 are flagged and curled first (augment.restyled), as a share of
-them are in training.
+last three copies of the 1 are flagged first and the last three of the 9 are hooked 9s drawn anew
+(augment.restyled), as a share of them are in training.
 
     python tools/augment_sheet.py
 """
@@ -49,7 +49,8 @@ def main(argv=None):
                 spine.set_color("tab:blue" if column == 0 else "tab:orange" if restyled[row, column - 1] else "0.85")
     axes[0, 0].set_title("original", fontsize=10)
     axes[0, COPIES // 2 + 1].set_title("freshly distorted copies (python train.py, augmentation on)", fontsize=10)
-    figure.text(0.5, 0.003, "orange: flagged 1s and curled 9s (in training, 15 % of the 1s and 30 % of the 9s)",
+    figure.text(0.5, 0.003, f"orange: flagged 1s and hooked 9s drawn anew (in training, {augment.FLAG_PROBABILITY * 100:.0f} % of the 1s "
+                f"and {augment.HOOKED_NINE_PROBABILITY * 100:.0f} % of the 9s)",
                 ha="center", va="bottom", fontsize=9, color="tab:orange")
     figure.tight_layout(pad=0.3, rect=(0, 0.015, 1, 1))
     figure.savefig(args.out, dpi=72)
