@@ -195,11 +195,12 @@ def distorted_batches(images, labels, batch_size, rng, chunk_size=CHUNK_SIZE):
 # replaced by 9s freshly drawn whole in that style, and a share of the 1s is freshly flagged, all with
 # the app's pen (docs/augmentation.md has the measurements).
 HOOKED_NINE_PROBABILITY = 0.4        # of the 9s in each chunk
-LOOP_RADII = ((2.5, 4.5), (2.5, 4))  # px: ranges of the loop's half-width and half-height
+# Sizes below are in units of the drawing before the whole 9 is scaled to NINE_HEIGHT px.
+LOOP_RADII = ((2.5, 4.5), (2.5, 4))  # ranges of the loop's half-width and half-height
 LOOP_TILT = 0.4                      # radians, either way
 LOOP_SWEEP = np.pi * np.array((1.75, 2.1))  # the loop is left a little open or drawn a little past closed
-STEM_DROP = ((-3.5, 0.5), (7, 13))   # px: where the stem's foot lies from the loop's end, (x, y)
-HOOK_RADIUS = (3, 8)                 # px
+STEM_DROP = ((-3.5, 0.5), (7, 13))   # where the stem's foot lies from the loop's end, (x, y)
+HOOK_RADIUS = (3, 8)
 HOOK_SWEEP = np.pi * np.array((0.5, 1.25))  # from heading down at the foot round to the left and up
 NINE_HEIGHT = (22, 26)               # px: taller than MNIST_BOX, so that placed_as_mnist shrinks every 9 to it
 NINE_CANVAS = (36, 36)               # px: room for the widest 9 and the pen's reach
