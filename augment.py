@@ -1,9 +1,9 @@
 """Random distortions of MNIST training digits: affine, elastic (Simard et al., 2003), stroke width;
-and, styles people write and MNIST's writers seldom do, some 9s drawn anew with a hook and flags
-drawn onto some of the 1s.
+and, styles people write and MNIST's writers seldom do, some 9s and 4s drawn anew (hooked 9s, bent
+4s) and flags drawn onto some of the 1s.
 
 distort() makes distorted copies of images; distorted_batches() serves train.py a distorted epoch,
-some of its 9s hooked and 1s flagged first (gathered_chunk).
+some of its 9s and 4s drawn anew and 1s flagged first (gathered_chunk).
 """
 import concurrent.futures
 import functools
@@ -12,7 +12,7 @@ import numpy as np
 from scipy import ndimage
 
 from data import MNIST_CENTER
-from pen import rasterise  # hooked 9s and flags are drawn with the app's pen
+from pen import rasterise  # the drawn 9s and 4s and the flags are made with the app's pen
 
 SIDE = 28
 CENTER = MNIST_CENTER[0]  # rotate and scale about (14, 14), where MNIST puts the centre of mass
@@ -162,7 +162,7 @@ def lerp_in_place(u, v, f):
 
 def distorted_batches(images, labels, batch_size, rng, chunk_size=CHUNK_SIZE):
     """Yield (x, y) minibatches of one shuffled pass, x freshly distorted (like shuffled_batches),
-    some of the 9s hooked and 1s flagged first (gathered_chunk).
+    some of the 9s and 4s drawn anew and 1s flagged first (gathered_chunk).
 
     The epoch is cut into chunks of about chunk_size images. A background thread distorts the next
     chunk while the caller trains on this one (NumPy and SciPy release the GIL in their loops); the
@@ -188,34 +188,45 @@ def distorted_batches(images, labels, batch_size, rng, chunk_size=CHUNK_SIZE):
                 yield distorted[start:start + batch_size], labels[indices[start:start + batch_size]]
 
 
-# ---- hooked 9s and flagged 1s --------------------------------------------------------------------
-# Many people write a 9 as a small loop on a stem that ends in a wide hook to the left, and start a 1
-# with a flag up to the top of its stem (the continental 1); MNIST's writers seldom draw either, and
-# the model read such 9s as 3s and such 1s as 7s. In every chunk of an epoch a share of the 9s is
-# replaced by 9s freshly drawn whole in that style, and a share of the 1s is freshly flagged, all with
-# the app's pen (docs/augmentation.md has the measurements).
+# ---- hooked 9s, bent 4s and flagged 1s -------------------------------------------------------------
+# Many people write a 9 as a small loop on a stem that ends in a wide hook to the left, a 4 as an
+# arm bent round into a low bar with a stem that starts below the arm's top, and a 1 with a flag up
+# to the top of its stem (the continental 1); MNIST's writers seldom draw these, and the model read
+# such 9s as 3s, such 4s as 6s and such 1s as 7s. In every chunk of an epoch a share of the 9s and
+# of the 4s is replaced by digits freshly drawn whole in those styles, and a share of the 1s is
+# freshly flagged, all with the app's pen (docs/augmentation.md has the measurements).
 HOOKED_NINE_PROBABILITY = 0.4        # of the 9s in each chunk
-# Sizes below are in units of the drawing before the whole 9 is scaled to NINE_HEIGHT px.
+# Sizes below are in units of the drawing before the whole 9 is scaled to DRAWN_HEIGHT px.
 LOOP_RADII = ((2.5, 4.5), (2.5, 4))  # ranges of the loop's half-width and half-height
 LOOP_TILT = 0.4                      # radians, either way
 LOOP_SWEEP = np.pi * np.array((1.75, 2.1))  # the loop is left a little open or drawn a little past closed
 STEM_DROP = ((-3.5, 0.5), (7, 13))   # where the stem's foot lies from the loop's end, (x, y)
 HOOK_RADIUS = (3, 8)
 HOOK_SWEEP = np.pi * np.array((0.5, 1.25))  # from heading down at the foot round to the left and up
-NINE_HEIGHT = (22, 26)               # px: taller than MNIST_BOX, so that placed_as_mnist shrinks every 9 to it
-NINE_CANVAS = (36, 36)               # px: room for the widest 9 and the pen's reach
 LOOP_POINTS, HOOK_POINTS = 16, 8     # along the stroke: each segment is 2–3 px long, straight to a tenth of a pixel
+BENT_FOUR_PROBABILITY = 0.2          # of the 4s in each chunk
+# Places below are in units of the 4's height, y down from the arm's top, x right of the arm's corner.
+ARM_TOP = (0.1, 0.5)                 # x of the arm's top: the arm leans right
+BAR_HEIGHT = (0.5, 0.75)             # y of the bar
+BEND = (0.3, 0.9)                    # the share of the arm and of the bar that is rounded into one curve
+BEND_POINTS = 8
+STEM_X = (0.35, 0.6)
+STEM_TOP = (0.1, 0.5)                # y: the stem starts below the arm's top
+STEM_LEAN = 0.05                     # the stem's top may lie this far either side of its foot
+BAR_OVERHANG = (-0.02, 0.22)         # how far the bar runs past the stem
+DRAWN_HEIGHT = (22, 26)              # px: taller than MNIST_BOX, so that placed_as_mnist shrinks every drawn digit to it
+DRAWN_CANVAS = (36, 36)              # px: room for the widest drawn digit and the pen's reach
 FLAG_PROBABILITY = 0.15  # of the 1s in each chunk
 FLAG_LENGTH = (0.25, 0.5)           # times the 1's height
 FLAG_ANGLE = np.radians((30, 60))   # below the horizontal: the flag runs down to the left from the stem's top
-RESTYLED = {9: HOOKED_NINE_PROBABILITY, 1: FLAG_PROBABILITY}  # digit: the share of it restyled in each chunk
+RESTYLED = {9: HOOKED_NINE_PROBABILITY, 4: BENT_FOUR_PROBABILITY, 1: FLAG_PROBABILITY}  # digit: its share restyled in each chunk
 MNIST_BOX = 20           # MNIST's digits fit a 20 × 20 box, their centre of mass at CENTER
 PADDING = ((0, 0), (2, 2), (12, 2))  # px above, below, left and right of each 1 while its flag is added
 
 
 def hooked_nine_strokes(count, rng):
     """(count, LOOP_POINTS + HOOK_POINTS, 2): 9s, each a single stroke of (x, y) points, y down,
-    NINE_HEIGHT tall in the middle of NINE_CANVAS.
+    DRAWN_HEIGHT tall in the middle of DRAWN_CANVAS.
 
     The pen goes round an ellipse (half-axes LOOP_RADII, tilted) anticlockwise from its right side,
     straight down to the stem's foot, then along a circular arc that sets off downwards and turns
@@ -231,16 +242,59 @@ def hooked_nine_strokes(count, rng):
     foot = loop[:, -1] + np.hstack([uniform(STEM_DROP[0]), uniform(STEM_DROP[1])])
     radius, turn = uniform(HOOK_RADIUS), np.linspace(0, 1, HOOK_POINTS) * uniform(HOOK_SWEEP)
     hook = foot[:, None] + radius[..., None] * np.stack([np.cos(turn) - 1, np.sin(turn)], axis=2)  # about foot − (radius, 0)
-    strokes = np.concatenate([loop, hook], axis=1)
-    low, high = strokes.min(axis=1, keepdims=True), strokes.max(axis=1, keepdims=True)
-    scale = uniform(NINE_HEIGHT)[..., None] / (high - low)[..., 1:]
-    return (strokes - (low + high) / 2) * scale + np.array(NINE_CANVAS[::-1]) / 2
+    return standing_in_canvas([np.concatenate([loop, hook], axis=1)], uniform(DRAWN_HEIGHT))[0]
+
+
+def bent_four_strokes(count, rng):
+    """[arms (count, BEND_POINTS + 2, 2), stems (count, 2, 2)]: 4s in two strokes of (x, y) points,
+    y down, DRAWN_HEIGHT tall in the middle of DRAWN_CANVAS.
+
+    The arm runs from its top down to a corner and on to the right as the bar; BEND of it either
+    side of the corner is replaced by a quadratic Bézier curve with the corner as its control point.
+    The stem runs straight down from below the arm's top, across the bar, to the foot.
+    """
+    def uniform(limits):
+        return rng.uniform(*limits, count)[:, None]  # one value for each 4, (count, 1)
+    zero, one = np.zeros((count, 1)), np.ones((count, 1))
+    bar_y, stem_x = uniform(BAR_HEIGHT), uniform(STEM_X)
+    top, corner = np.hstack([uniform(ARM_TOP), zero]), np.hstack([zero, bar_y])
+    bar_end = np.hstack([stem_x + uniform(BAR_OVERHANG), bar_y])
+    bend = uniform(BEND)
+    leave, meet = corner + (top - corner) * bend, corner + (bar_end - corner) * bend
+    t = np.linspace(0, 1, BEND_POINTS)[:, None]
+    curve = (1 - t) ** 2 * leave[:, None] + 2 * t * (1 - t) * corner[:, None] + t ** 2 * meet[:, None]
+    arms = np.concatenate([top[:, None], curve, bar_end[:, None]], axis=1)
+    stems = np.stack([np.hstack([stem_x + uniform((-STEM_LEAN, STEM_LEAN)), uniform(STEM_TOP)]),
+                      np.hstack([stem_x, one])], axis=1)
+    return standing_in_canvas([arms, stems], uniform(DRAWN_HEIGHT))
+
+
+def standing_in_canvas(strokes, height):
+    """The strokes of each drawing (a list of (count, points, 2) arrays, one per stroke) moved and
+    scaled together so that drawing k is height[k] px tall and centred in DRAWN_CANVAS."""
+    points = np.concatenate(strokes, axis=1)
+    low, high = points.min(axis=1, keepdims=True), points.max(axis=1, keepdims=True)
+    scale = height[..., None] / (high - low)[..., 1:]
+    return [(stroke - (low + high) / 2) * scale + np.array(DRAWN_CANVAS[::-1]) / 2 for stroke in strokes]
+
+
+def drawn_as_mnist(strokes):
+    """(count, 784): the drawings made of strokes (as standing_in_canvas returns them) inked with the
+    app's pen and placed as MNIST would."""
+    canvas = np.zeros((len(strokes[0]), *DRAWN_CANVAS), np.float32)
+    for stroke in strokes:  # one stroke of every drawing at a time: the ink is the maximum either way
+        with_strokes(canvas, stroke)
+    return placed_as_mnist(canvas)
 
 
 def hooked_nines(count, rng):
     """(count, 784): hooked_nine_strokes drawn with the app's pen and placed as MNIST would."""
-    canvas = np.zeros((count, *NINE_CANVAS), np.float32)
-    return placed_as_mnist(with_strokes(canvas, hooked_nine_strokes(count, rng)))
+    return drawn_as_mnist([hooked_nine_strokes(count, rng)])
+
+
+def bent_fours(count, rng):
+    """(count, 784): bent_four_strokes drawn with the app's pen and placed as MNIST would."""
+    return drawn_as_mnist(bent_four_strokes(count, rng))
 
 
 def ink_ends(digits):
@@ -302,19 +356,22 @@ def flagged(ones, rng):
 
 
 def restyled(digits, labels, rng):
-    """A copy of digits (n, 784) with each 9 (labels (n,)) replaced by a hooked 9 and each 1 flagged."""
+    """A copy of digits (n, 784) with each 9 (labels (n,)) replaced by a hooked 9, each 4 by a bent 4,
+    and each 1 flagged."""
     styled = digits.copy()
-    nines, ones = np.flatnonzero(labels == 9), np.flatnonzero(labels == 1)
+    nines, fours, ones = (np.flatnonzero(labels == digit) for digit in (9, 4, 1))
     if len(nines):
         styled[nines] = hooked_nines(len(nines), rng)
+    if len(fours):
+        styled[fours] = bent_fours(len(fours), rng)
     if len(ones):
         styled[ones] = flagged(digits[ones], rng)
     return styled
 
 
 def gathered_chunk(images, labels, indices, rng):
-    """images[indices] (n, 784), about HOOKED_NINE_PROBABILITY of its 9s replaced by hooked 9s and FLAG_PROBABILITY
-    of its 1s flagged."""
+    """images[indices] (n, 784), about HOOKED_NINE_PROBABILITY of its 9s and BENT_FOUR_PROBABILITY of its 4s
+    replaced by hooked 9s and bent 4s, and FLAG_PROBABILITY of its 1s flagged."""
     chunk, chunk_labels = np.take(images, indices, axis=0), labels[indices]
     share = sum((chunk_labels == digit) * probability for digit, probability in RESTYLED.items())
     picked = np.flatnonzero(rng.random(len(indices)) < share)

@@ -111,7 +111,7 @@ def brightness_coded_squares(count):
 
 def test_distorted_batches_pair_every_image_with_its_own_label_once_per_epoch():
     count = 300
-    images, labels = brightness_coded_squares(count), np.arange(count) + 10  # ids as labels: none is a 9 or a 1 to restyle
+    images, labels = brightness_coded_squares(count), np.arange(count) + 10  # ids as labels: none is a 9, 4 or 1 to restyle
     seen = []
     for x, y in augment.distorted_batches(images, labels, batch_size=64, rng=np.random.default_rng(0),
                                           chunk_size=128):
@@ -167,12 +167,13 @@ def bottom_quarter_lean(images):
     return np.array(leans)
 
 
-def test_hooked_nines_keep_the_image_contract_fill_mnists_box_and_sit_on_its_centre():
-    nines = augment.hooked_nines(200, np.random.default_rng(0))
-    assert nines.shape == (200, 784) and nines.dtype == np.float32
-    assert 0 <= nines.min() and nines.max() == 1
-    assert np.abs(centers_of_mass(nines) - MNIST_CENTER_ARRAY).max() < 0.5  # a shrunk digit is resampled
-    inked = nines.reshape(-1, 28, 28) > 0.05
+@pytest.mark.parametrize("drawn", [augment.hooked_nines, augment.bent_fours])
+def test_drawn_digits_keep_the_image_contract_fill_mnists_box_and_sit_on_its_centre(drawn):
+    digits = drawn(200, np.random.default_rng(0))
+    assert digits.shape == (200, 784) and digits.dtype == np.float32
+    assert 0 <= digits.min() and digits.max() == 1
+    assert np.abs(centers_of_mass(digits) - MNIST_CENTER_ARRAY).max() < 0.5  # a shrunk digit is resampled
+    inked = digits.reshape(-1, 28, 28) > 0.05
     extent = np.maximum(inked.any(axis=2).sum(axis=1), inked.any(axis=1).sum(axis=1))
     assert extent.min() >= 19 and extent.max() <= 21  # shrunk to MNIST's 20 px, with a pixel of interpolation rim
 
@@ -188,6 +189,26 @@ def test_a_hooked_nine_has_its_loop_on_top_and_its_hook_off_to_the_lower_left(mo
     assert np.mean(bottom_quarter_lean(nines) < 0) > 0.8
     monkeypatch.setattr(augment, "HOOK_RADIUS", (0.01, 0.01))  # the same 9s with no hook: a straight stem
     assert np.mean(bottom_quarter_lean(augment.hooked_nines(300, np.random.default_rng(1))) < 0) < 0.2
+
+
+def only_a_stem_at_the_foot(digit):
+    """Whether the lowest fifth of the digit's ink (digit: (28, 28) bool) is one upright stroke, ≤ 4 px wide."""
+    rows = np.flatnonzero(digit.any(axis=1))
+    foot = digit[rows[-1] - (rows[-1] - rows[0]) // 5:rows[-1] + 1]
+    return np.ptp(np.flatnonzero(foot.any(axis=0))) <= 3
+
+
+def test_a_bent_four_is_open_and_ends_in_its_stem_alone(monkeypatch):
+    fours = augment.bent_fours(200, np.random.default_rng(2)).reshape(-1, 28, 28) > 0.5
+    assert all(only_a_stem_at_the_foot(four) for four in fours)  # the bar is above: not a 6's loop
+    for four in fours:  # where the arm crosses the stem it may close a triangle at the top, never a loop low down
+        rows = np.flatnonzero(four.any(axis=1))
+        background, regions = ndimage.label(~four)
+        enclosed = range(2, regions + 1)  # region 1 is the background around the digit (it holds the corner pixel)
+        assert background[0, 0] == 1
+        assert all(ndimage.center_of_mass(background == k)[0] < rows[0] + 0.6 * (rows[-1] - rows[0]) for k in enclosed)
+    monkeypatch.setattr(augment, "BAR_HEIGHT", (0.9, 0.95))  # bars down at the foot are seen
+    assert not any(only_a_stem_at_the_foot(four) for four in augment.bent_fours(20, np.random.default_rng(2)).reshape(-1, 28, 28) > 0.5)
 
 
 def test_strokes_drawn_together_are_each_drawn_as_on_its_own_digit():
@@ -209,13 +230,14 @@ def test_placing_as_mnist_shrinks_a_digit_to_the_20_pixel_box_and_centres_its_ma
     np.testing.assert_allclose(ndimage.center_of_mass(placed), MNIST_CENTER_ARRAY, atol=0.05)
 
 
-def test_restyled_replaces_the_nines_flags_the_ones_and_copies_every_other_digit(small_mnist):
+def test_restyled_replaces_the_nines_and_fours_flags_the_ones_and_copies_every_other_digit(small_mnist):
     images, labels = small_mnist.train_images, small_mnist.train_labels
-    mixed = np.concatenate([np.flatnonzero(labels == digit)[:5] for digit in (9, 1, 3)])
+    mixed = np.concatenate([np.flatnonzero(labels == digit)[:5] for digit in (9, 4, 1, 3)])
     styled = augment.restyled(images[mixed], labels[mixed], np.random.default_rng(3))
     changed = np.abs(styled - images[mixed]).sum(axis=1)
-    assert np.all(changed[:10] > 2) and np.all(changed[10:] == 0)
-    assert np.array_equal(styled[:5], augment.hooked_nines(5, np.random.default_rng(3)))  # nothing of the 9s is kept
+    assert np.all(changed[:15] > 2) and np.all(changed[15:] == 0)
+    rng = np.random.default_rng(3)  # nothing of the 9s and 4s is kept: they are drawn anew
+    assert np.array_equal(styled[:5], augment.hooked_nines(5, rng)) and np.array_equal(styled[5:10], augment.bent_fours(5, rng))
 
 
 def test_placing_an_mnist_digit_as_mnist_moves_it_by_under_a_pixel_and_keeps_its_size(digits):
@@ -246,13 +268,14 @@ def test_a_flag_hangs_down_to_the_left_from_the_top_of_the_stem():
     assert np.all(np.where(upper, columns, -1).max(axis=(1, 2)) <= np.where(lower, columns, -1).max(axis=(1, 2)))
 
 
-def test_a_chunk_hooks_about_a_third_of_its_nines_flags_some_of_its_ones_and_changes_nothing_else(small_mnist):
+def test_a_chunk_restyles_its_share_of_nines_fours_and_ones_and_changes_nothing_else(small_mnist):
     images, labels = small_mnist.train_images, small_mnist.train_labels
     indices = np.random.default_rng(0).permutation(len(images))
     chunk = augment.gathered_chunk(images, labels, indices, np.random.default_rng(1))
     changed = np.flatnonzero(np.any(chunk != images[indices], axis=1))
-    assert set(labels[indices[changed]]) == {1, 9}
-    for digit, share in ((9, augment.HOOKED_NINE_PROBABILITY), (1, augment.FLAG_PROBABILITY)):
+    assert set(labels[indices[changed]]) == {1, 4, 9}
+    for digit, share in ((9, augment.HOOKED_NINE_PROBABILITY), (4, augment.BENT_FOUR_PROBABILITY),
+                         (1, augment.FLAG_PROBABILITY)):
         assert abs(np.mean(labels[indices[changed]] == digit) * len(changed) / np.count_nonzero(labels == digit)
                    - share) < 0.05
     again = augment.gathered_chunk(images, labels, indices, np.random.default_rng(1))

@@ -1,6 +1,6 @@
 """Draw docs/augment.png: one training digit of each class (left) and eight distortions of each; the
-last three copies of the 1 are flagged first and the last three of the 9 are hooked 9s drawn anew
-(augment.restyled), as a share of them are in training.
+last three copies of the 1 are flagged first, and the last three of the 4 and of the 9 are bent 4s
+and hooked 9s drawn anew (augment.restyled), as a share of them are in training.
 
     python tools/augment_sheet.py
 """
@@ -20,7 +20,7 @@ import augment  # noqa: E402
 from data import to_float  # noqa: E402
 
 COPIES = 8
-RESTYLED_COPIES = 3  # of the 1's and the 9's copies, the last ones
+RESTYLED_COPIES = 3  # of the 1's, the 4's and the 9's copies, the last ones
 
 
 def main(argv=None):
@@ -49,7 +49,8 @@ def main(argv=None):
                 spine.set_color("tab:blue" if column == 0 else "tab:orange" if restyled[row, column - 1] else "0.85")
     axes[0, 0].set_title("original", fontsize=10)
     axes[0, COPIES // 2 + 1].set_title("freshly distorted copies (python train.py, augmentation on)", fontsize=10)
-    figure.text(0.5, 0.003, f"orange: flagged 1s and hooked 9s drawn anew (in training, {augment.FLAG_PROBABILITY * 100:.0f} % of the 1s "
+    figure.text(0.5, 0.003, f"orange: flagged 1s, bent 4s and hooked 9s drawn anew (in training, "
+                f"{augment.FLAG_PROBABILITY * 100:.0f} % of the 1s, {augment.BENT_FOUR_PROBABILITY * 100:.0f} % of the 4s "
                 f"and {augment.HOOKED_NINE_PROBABILITY * 100:.0f} % of the 9s)",
                 ha="center", va="bottom", fontsize=9, color="tab:orange")
     figure.tight_layout(pad=0.3, rect=(0, 0.015, 1, 1))
