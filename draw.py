@@ -213,9 +213,9 @@ def preprocess(canvas):
 # How sure the answer must be depends on the answer: the mean probability of answer d must reach
 # SURE_PROBABILITY[d]. A 2, a 3 or a 6 must be surest, as people's 7s, 9s and 4s are read as those
 # with confidence. Fitted for the shipped weights.npz by tools/not_sure_curve.py on the dev set's
-# writers w1-w15 (4 % of their right answers flagged); on w16-w30 it flags 2.5 % of the right
-# answers and 61.6 % of the wrong ones (one threshold for all: 3.9 % and 56.8 %; docs/drawing.md).
-SURE_PROBABILITY = (0.738, 0.600, 0.925, 0.894, 0.600, 0.600, 0.956, 0.696, 0.600, 0.600)
+# writers w1-w15 (4 % of their right answers flagged); on w16-w30 it flags 2.2 % of the right
+# answers and 60.9 % of the wrong ones (one threshold for all: 4.0 % and 55.2 %; docs/drawing.md).
+SURE_PROBABILITY = (0.600, 0.647, 0.941, 0.944, 0.600, 0.600, 0.909, 0.617, 0.600, 0.600)
 
 Reading = collections.namedtuple("Reading", "digit runner_up probabilities sure image")
 Reading.__doc__ = """What the network reads in a drawing: its answer `digit`, the next most likely
