@@ -314,7 +314,8 @@ def with_strokes(canvas, strokes):
     """canvas (n, h, w) with strokes[k], a polyline (points, 2) of (x, y), inked onto digit k by the app's pen.
 
     The digits are drawn as one image n·h tall, digit k's stroke moved down by k·h: one call for all
-    of them. PADDING keeps every stroke at least a pen's reach from its digit's edges.
+    of them. PADDING (around a 1 being flagged) and DRAWN_CANVAS (around a digit drawn whole) keep
+    every stroke at least a pen's reach from its digit's edges.
     """
     n, height, width = canvas.shape
     moved = [stroke + (0, k * height) for k, stroke in enumerate(strokes)]
