@@ -232,8 +232,7 @@ def hooked_nine_strokes(count, rng):
     straight down to the stem's foot, then along a circular arc that sets off downwards and turns
     to the left: the hook. Every size and angle is drawn from its range above.
     """
-    def uniform(limits):
-        return rng.uniform(*limits, count)[:, None]  # one value for each 9, (count, 1)
+    uniform = functools.partial(each_drawing, rng, count=count)  # uniform(limits): (count, 1)
     half_width, half_height = uniform(LOOP_RADII[0]), uniform(LOOP_RADII[1])
     tilt = uniform((-LOOP_TILT, LOOP_TILT))
     around = np.linspace(0, 1, LOOP_POINTS) * uniform(LOOP_SWEEP)
@@ -253,8 +252,7 @@ def bent_four_strokes(count, rng):
     side of the corner is replaced by a quadratic Bézier curve with the corner as its control point.
     The stem runs straight down from below the arm's top, across the bar, to the foot.
     """
-    def uniform(limits):
-        return rng.uniform(*limits, count)[:, None]  # one value for each 4, (count, 1)
+    uniform = functools.partial(each_drawing, rng, count=count)  # uniform(limits): (count, 1)
     zero, one = np.zeros((count, 1)), np.ones((count, 1))
     bar_y, stem_x = uniform(BAR_HEIGHT), uniform(STEM_X)
     top, corner = np.hstack([uniform(ARM_TOP), zero]), np.hstack([zero, bar_y])
@@ -267,6 +265,11 @@ def bent_four_strokes(count, rng):
     stems = np.stack([np.hstack([stem_x + uniform((-STEM_LEAN, STEM_LEAN)), uniform(STEM_TOP)]),
                       np.hstack([stem_x, one])], axis=1)
     return standing_in_canvas([arms, stems], uniform(DRAWN_HEIGHT))
+
+
+def each_drawing(rng, limits, count):
+    """(count, 1): one value for each of count drawings, uniform within limits (low, high)."""
+    return rng.uniform(*limits, count)[:, None]
 
 
 def standing_in_canvas(strokes, height):
