@@ -156,6 +156,15 @@ def stem(length=16, column=18, top=6):
     return digit
 
 
+def enclosed_rows(digit):
+    """The rows of the centres of the background regions that digit (28, 28 bool) encloses, and the
+    digit's top and bottom inked rows."""
+    rows = np.flatnonzero(digit.any(axis=1))
+    background, regions = ndimage.label(~digit)
+    outside = set(background[[0, -1]].ravel()) | set(background[:, [0, -1]].ravel())
+    return [ndimage.center_of_mass(background == k)[0] for k in range(1, regions + 1) if k not in outside], rows[0], rows[-1]
+
+
 def bottom_quarter_lean(images):
     """(n,): how far (px) the ink of each digit's lowest quarter lies right of all its ink (negative: left)."""
     columns = np.arange(28)
@@ -181,10 +190,8 @@ def test_drawn_digits_keep_the_image_contract_fill_mnists_box_and_sit_on_its_cen
 def test_a_hooked_nine_has_its_loop_on_top_and_its_hook_off_to_the_lower_left(monkeypatch):
     nines = augment.hooked_nines(300, np.random.default_rng(1)).reshape(-1, 28, 28) > 0.5
     def hole_in_upper_half(nine):
-        rows = np.flatnonzero(nine.any(axis=1))
-        background, regions = ndimage.label(~nine)
-        enclosed = set(range(1, regions + 1)) - set(background[[0, -1]].ravel()) - set(background[:, [0, -1]].ravel())
-        return any(ndimage.center_of_mass(background == k)[0] < (rows[0] + rows[-1]) / 2 for k in enclosed)
+        holes, top, bottom = enclosed_rows(nine)
+        return any(row < (top + bottom) / 2 for row in holes)
     assert np.mean([hole_in_upper_half(nine) for nine in nines[:100]]) > 0.8  # some loops are left a little open
     assert np.mean(bottom_quarter_lean(nines) < 0) > 0.8
     monkeypatch.setattr(augment, "HOOK_RADIUS", (0.01, 0.01))  # the same 9s with no hook: a straight stem
@@ -202,11 +209,8 @@ def test_a_bent_four_is_open_and_ends_in_its_stem_alone(monkeypatch):
     fours = augment.bent_fours(200, np.random.default_rng(2)).reshape(-1, 28, 28) > 0.5
     assert all(only_a_stem_at_the_foot(four) for four in fours)  # the bar is above: not a 6's loop
     for four in fours:  # where the arm crosses the stem it may close a triangle at the top, never a loop low down
-        rows = np.flatnonzero(four.any(axis=1))
-        background, regions = ndimage.label(~four)
-        enclosed = range(2, regions + 1)  # region 1 is the background around the digit (it holds the corner pixel)
-        assert background[0, 0] == 1
-        assert all(ndimage.center_of_mass(background == k)[0] < rows[0] + 0.6 * (rows[-1] - rows[0]) for k in enclosed)
+        holes, top, bottom = enclosed_rows(four)
+        assert all(row < top + 0.6 * (bottom - top) for row in holes)
     monkeypatch.setattr(augment, "BAR_HEIGHT", (0.9, 0.95))  # bars down at the foot are seen
     assert not any(only_a_stem_at_the_foot(four) for four in augment.bent_fours(20, np.random.default_rng(2)).reshape(-1, 28, 28) > 0.5)
 
