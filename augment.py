@@ -12,7 +12,7 @@ import numpy as np
 from scipy import ndimage
 
 from data import MNIST_CENTER
-from pen import rasterise  # the drawn 9s and 4s and the flags are made with the app's pen
+from pen import digits_from_strokes, rasterise_each  # the drawn 9s and 4s and the flags are made with the app's pen
 
 SIDE = 28
 CENTER = MNIST_CENTER[0]  # rotate and scale about (14, 14), where MNIST puts the centre of mass
@@ -193,10 +193,11 @@ def distorted_batches(images, labels, batch_size, rng, chunk_size=CHUNK_SIZE):
 # arm bent round into a low bar with a stem that starts below the arm's top, and a 1 with a flag up
 # to the top of its stem (the continental 1); MNIST's writers seldom draw these, and the model read
 # such 9s as 3s, such 4s as 6s and such 1s as 7s. In every chunk of an epoch a share of the 9s and
-# of the 4s is replaced by digits freshly drawn whole in those styles, and a share of the 1s is
-# freshly flagged, all with the app's pen (docs/augmentation.md has the measurements).
-HOOKED_NINE_PROBABILITY = 0.4        # of the 9s in each chunk
-# Sizes below are in units of the drawing before the whole 9 is scaled to DRAWN_HEIGHT px.
+# of the 4s is replaced by digits drawn whole in those styles, exactly as the app draws a person's
+# strokes (pen.digits_from_strokes), and a share of the 1s is freshly flagged with the app's pen
+# (docs/augmentation.md has the measurements).
+HOOKED_NINE_PROBABILITY = 0.5        # of the 9s in each chunk
+# Sizes below are in units of the drawing: the app scales each drawing to SKELETON_BOX px anyway.
 LOOP_RADII = ((2.5, 4.5), (2.5, 4))  # ranges of the loop's half-width and half-height
 LOOP_TILT = 0.4                      # radians, either way
 LOOP_SWEEP = np.pi * np.array((1.75, 2.1))  # the loop is left a little open or drawn a little past closed
@@ -214,10 +215,9 @@ STEM_X = (0.35, 0.6)
 STEM_TOP = (0.1, 0.5)                # y: the stem starts below the arm's top
 STEM_LEAN = 0.05                     # the stem's top may lie this far either side of its foot
 BAR_OVERHANG = (-0.02, 0.22)         # how far the bar runs past the stem
-DRAWN_HEIGHT = (22, 26)              # px: taller than MNIST_BOX, so that placed_as_mnist shrinks every drawn digit to it
-DRAWN_CANVAS = (36, 36)              # px: room for the widest drawn digit and the pen's reach
-FLAG_PROBABILITY = 0.15  # of the 1s in each chunk
-FLAG_LENGTH = (0.25, 0.5)           # times the 1's height
+DRAWN_BANK_SIZE = 4096              # hooked 9s, and as many bent 4s, drawn once per run (drawn_digit_bank)
+FLAG_PROBABILITY = 0.25  # of the 1s in each chunk
+FLAG_LENGTH = (0.3, 0.7)            # times the 1's height
 FLAG_ANGLE = np.radians((30, 60))   # below the horizontal: the flag runs down to the left from the stem's top
 RESTYLED = {9: HOOKED_NINE_PROBABILITY, 4: BENT_FOUR_PROBABILITY, 1: FLAG_PROBABILITY}  # digit: its share restyled in each chunk
 MNIST_BOX = 20           # MNIST's digits fit a 20 × 20 box, their centre of mass at CENTER
@@ -225,8 +225,7 @@ PADDING = ((0, 0), (2, 2), (12, 2))  # px above, below, left and right of each 1
 
 
 def hooked_nine_strokes(count, rng):
-    """(count, LOOP_POINTS + HOOK_POINTS, 2): 9s, each a single stroke of (x, y) points, y down,
-    DRAWN_HEIGHT tall in the middle of DRAWN_CANVAS.
+    """(count, LOOP_POINTS + HOOK_POINTS, 2): 9s, each a single stroke of (x, y) points, y down.
 
     The pen goes round an ellipse (half-axes LOOP_RADII, tilted) anticlockwise from its right side,
     straight down to the stem's foot, then along a circular arc that sets off downwards and turns
@@ -241,12 +240,11 @@ def hooked_nine_strokes(count, rng):
     foot = loop[:, -1] + np.hstack([uniform(STEM_DROP[0]), uniform(STEM_DROP[1])])
     radius, turn = uniform(HOOK_RADIUS), np.linspace(0, 1, HOOK_POINTS) * uniform(HOOK_SWEEP)
     hook = foot[:, None] + radius[..., None] * np.stack([np.cos(turn) - 1, np.sin(turn)], axis=2)  # about foot − (radius, 0)
-    return standing_in_canvas([np.concatenate([loop, hook], axis=1)], uniform(DRAWN_HEIGHT))[0]
+    return np.concatenate([loop, hook], axis=1)
 
 
 def bent_four_strokes(count, rng):
-    """[arms (count, BEND_POINTS + 2, 2), stems (count, 2, 2)]: 4s in two strokes of (x, y) points,
-    y down, DRAWN_HEIGHT tall in the middle of DRAWN_CANVAS.
+    """[arms (count, BEND_POINTS + 2, 2), stems (count, 2, 2)]: 4s in two strokes of (x, y) points, y down.
 
     The arm runs from its top down to a corner and on to the right as the bar; BEND of it either
     side of the corner is replaced by a quadratic Bézier curve with the corner as its control point.
@@ -264,7 +262,7 @@ def bent_four_strokes(count, rng):
     arms = np.concatenate([top[:, None], curve, bar_end[:, None]], axis=1)
     stems = np.stack([np.hstack([stem_x + uniform((-STEM_LEAN, STEM_LEAN)), uniform(STEM_TOP)]),
                       np.hstack([stem_x, one])], axis=1)
-    return standing_in_canvas([arms, stems], uniform(DRAWN_HEIGHT))
+    return [arms, stems]
 
 
 def each_drawing(rng, limits, count):
@@ -272,32 +270,28 @@ def each_drawing(rng, limits, count):
     return rng.uniform(*limits, count)[:, None]
 
 
-def standing_in_canvas(strokes, height):
-    """The strokes of each drawing (a list of (count, points, 2) arrays, one per stroke) moved and
-    scaled together so that drawing k is height[k] px tall and centred in DRAWN_CANVAS."""
-    points = np.concatenate(strokes, axis=1)
-    low, high = points.min(axis=1, keepdims=True), points.max(axis=1, keepdims=True)
-    scale = height[..., None] / (high - low)[..., 1:]
-    return [(stroke - (low + high) / 2) * scale + np.array(DRAWN_CANVAS[::-1]) / 2 for stroke in strokes]
-
-
-def drawn_as_mnist(strokes):
-    """(count, 784): the drawings made of strokes (as standing_in_canvas returns them) inked with the
-    app's pen and placed as MNIST would."""
-    canvas = np.zeros((len(strokes[0]), *DRAWN_CANVAS), np.float32)
-    for stroke in strokes:  # one stroke of every drawing at a time: the ink is the maximum either way
-        with_strokes(canvas, stroke)
-    return placed_as_mnist(canvas)
-
-
 def hooked_nines(count, rng):
-    """(count, 784): hooked_nine_strokes drawn with the app's pen and placed as MNIST would."""
-    return drawn_as_mnist([hooked_nine_strokes(count, rng)])
+    """(count, 784): hooked_nine_strokes made network inputs exactly as the app makes a drawing."""
+    return digits_from_strokes([hooked_nine_strokes(count, rng)]).reshape(count, -1)
 
 
 def bent_fours(count, rng):
-    """(count, 784): bent_four_strokes drawn with the app's pen and placed as MNIST would."""
-    return drawn_as_mnist(bent_four_strokes(count, rng))
+    """(count, 784): bent_four_strokes made network inputs exactly as the app makes a drawing."""
+    return digits_from_strokes(bent_four_strokes(count, rng)).reshape(count, -1)
+
+
+@functools.cache
+def drawn_digit_bank():
+    """{9: (DRAWN_BANK_SIZE, 784) hooked 9s, 4: as many bent 4s}, drawn once per process with a fixed
+    seed, like the elastic fields, piece by piece to keep the pen's memory small.
+
+    Every chunk takes its restyled 9s and 4s from here and distorts them afresh; drawing new ones for
+    every chunk cost the training thread a third more work per epoch, for no gain in accuracy
+    (six seeds, docs/augmentation.md).
+    """
+    rng, piece = np.random.default_rng(1929), 512  # 512 drawings per pen call
+    return {digit: np.concatenate([drawn(piece, rng) for _ in range(DRAWN_BANK_SIZE // piece)])
+            for digit, drawn in ((9, hooked_nines), (4, bent_fours))}
 
 
 def ink_ends(digits):
@@ -316,14 +310,9 @@ def ink_ends(digits):
 def with_strokes(canvas, strokes):
     """canvas (n, h, w) with strokes[k], a polyline (points, 2) of (x, y), inked onto digit k by the app's pen.
 
-    The digits are drawn as one image n·h tall, digit k's stroke moved down by k·h: one call for all
-    of them. PADDING (around a 1 being flagged) and DRAWN_CANVAS (around a digit drawn whole) keep
-    every stroke at least a pen's reach from its digit's edges.
+    All digits are inked in one call (pen.rasterise_each).
     """
-    n, height, width = canvas.shape
-    moved = [stroke + (0, k * height) for k, stroke in enumerate(strokes)]
-    ink = rasterise(moved, (n * height, width)).reshape(canvas.shape)
-    return np.maximum(canvas, ink, out=canvas)
+    return np.maximum(canvas, rasterise_each([strokes], canvas.shape[1:]), out=canvas)
 
 
 def placed_as_mnist(canvas):
@@ -360,14 +349,13 @@ def flagged(ones, rng):
 
 
 def restyled(digits, labels, rng):
-    """A copy of digits (n, 784) with each 9 (labels (n,)) replaced by a hooked 9, each 4 by a bent 4,
-    and each 1 flagged."""
+    """A copy of digits (n, 784) with each 9 (labels (n,)) replaced by a hooked 9 and each 4 by a
+    bent 4, picked at random from drawn_digit_bank, and each 1 flagged."""
     styled = digits.copy()
-    nines, fours, ones = (np.flatnonzero(labels == digit) for digit in (9, 4, 1))
-    if len(nines):
-        styled[nines] = hooked_nines(len(nines), rng)
-    if len(fours):
-        styled[fours] = bent_fours(len(fours), rng)
+    for digit, drawn in drawn_digit_bank().items():
+        replaced = np.flatnonzero(labels == digit)
+        styled[replaced] = drawn[rng.integers(len(drawn), size=len(replaced))]
+    ones = np.flatnonzero(labels == 1)
     if len(ones):
         styled[ones] = flagged(digits[ones], rng)
     return styled

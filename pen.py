@@ -69,24 +69,53 @@ def digit_from_strokes(strokes):
     """Strokes as the mouse gave them -> the (28, 28) float32 network input, or None if too small to read.
 
     strokes: a list of (n, 2) arrays (or lists) of canvas pixel (x, y), x to the right, y down.
-    Steps: scale so the longer side of the strokes' bounding box spans SKELETON_BOX pixels, draw
-    them with the pen above, then draw them again moved so the ink's centre of mass lands on
-    MNIST_CENTER (14, 14): an exact sub-pixel move, no interpolation.
+    Drawings smaller than MIN_DRAWING_EXTENT are nothing to read; the rest go through digits_from_strokes.
     """
     strokes = stroke_arrays(strokes)
     if not strokes:
         return None
     points = np.concatenate(strokes)
-    low, high = points.min(axis=0), points.max(axis=0)
-    extent = (high - low).max()
-    if extent < MIN_DRAWING_EXTENT:
+    if (points.max(axis=0) - points.min(axis=0)).max() < MIN_DRAWING_EXTENT:
         return None
-    scale = SKELETON_BOX / extent
+    return digits_from_strokes([stroke[None] for stroke in strokes])[0]
+
+
+def digits_from_strokes(strokes):
+    """(count, 28, 28) float32: count drawings made network inputs at once; strokes is a list of
+    (count, n, 2) arrays, stroke i of every drawing (augment.py draws its 9s and 4s this way too).
+
+    Steps: scale so the longer side of each drawing's bounding box spans SKELETON_BOX pixels, draw
+    it with the pen above, then draw it again moved so the ink's centre of mass lands on
+    MNIST_CENTER (14, 14): an exact sub-pixel move, no interpolation.
+    """
+    points = np.concatenate(strokes, axis=1)
+    low, high = points.min(axis=1, keepdims=True), points.max(axis=1, keepdims=True)
+    scale = SKELETON_BOX / (high - low).max(axis=2, keepdims=True)
     middle = np.array(MNIST_CENTER[::-1])  # (x, y)
     placed = [(stroke - (low + high) / 2) * scale + middle for stroke in strokes]
-    row, column = ndimage.center_of_mass(rasterise(placed))
-    offset = middle - (column, row)
-    return rasterise([stroke + offset for stroke in placed]).astype(np.float32)
+    ink = rasterise_each(placed)
+    columns, rows = np.arange(MNIST_SIZE), np.arange(MNIST_SIZE)
+    mass = ink.sum(axis=(1, 2))[:, None]
+    centre = np.stack([ink.sum(axis=1) @ columns, ink.sum(axis=2) @ rows], axis=1) / mass  # (count, 2): x, y
+    return rasterise_each([stroke + (middle - centre)[:, None] for stroke in placed]).astype(np.float32)
+
+
+GUARD = 12  # px around each drawing's image in rasterise_each: more than the pen's reach plus a centring move
+
+
+def rasterise_each(strokes, shape=(MNIST_SIZE, MNIST_SIZE)):
+    """(count, height, width): drawing k of strokes (a list of (count, n, 2) arrays, stroke i of every
+    drawing) rasterised on its own image of shape, as rasterise draws one.
+
+    The images are stacked into one tall image for a single rasterise call, each inside a cell GUARD px
+    larger all round: ink that strays past a drawing's image lands in its own cell and is cut off
+    with it, as rasterise cuts it off at an image's edge, never on a neighbour.
+    """
+    count, (height, width) = len(strokes[0]), shape
+    cell_height, cell_width = height + 2 * GUARD, width + 2 * GUARD
+    moved = [drawing + (GUARD, k * cell_height + GUARD) for stroke in strokes for k, drawing in enumerate(stroke)]
+    cells = rasterise(moved, (count * cell_height, cell_width)).reshape(count, cell_height, cell_width)
+    return cells[:, GUARD:GUARD + height, GUARD:GUARD + width]
 
 
 # The drawing is also read leaned back, as copies whose strokes are sheared (x moves by 0.25·y,

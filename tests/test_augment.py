@@ -7,6 +7,7 @@ from scipy import ndimage
 
 import augment
 from data import MNIST_CENTER
+from pen import digit_from_strokes
 
 MNIST_CENTER_ARRAY = np.array(MNIST_CENTER)
 
@@ -181,10 +182,19 @@ def test_drawn_digits_keep_the_image_contract_fill_mnists_box_and_sit_on_its_cen
     digits = drawn(200, np.random.default_rng(0))
     assert digits.shape == (200, 784) and digits.dtype == np.float32
     assert 0 <= digits.min() and digits.max() == 1
-    assert np.abs(centers_of_mass(digits) - MNIST_CENTER_ARRAY).max() < 0.5  # a shrunk digit is resampled
+    assert np.abs(centers_of_mass(digits) - MNIST_CENTER_ARRAY).max() < 0.15  # moved there as the app moves a drawing
     inked = digits.reshape(-1, 28, 28) > 0.05
     extent = np.maximum(inked.any(axis=2).sum(axis=1), inked.any(axis=1).sum(axis=1))
-    assert extent.min() >= 19 and extent.max() <= 21  # shrunk to MNIST's 20 px, with a pixel of interpolation rim
+    assert extent.min() >= 20 and extent.max() <= 21  # the app's 18 px skeleton and its pen: MNIST's 20 px box
+
+
+@pytest.mark.parametrize("strokes, drawn", [(augment.hooked_nine_strokes, augment.hooked_nines),
+                                            (augment.bent_four_strokes, augment.bent_fours)])
+def test_drawn_digits_are_exactly_what_the_app_makes_of_the_same_strokes(strokes, drawn):
+    drawings = strokes(5, np.random.default_rng(4))
+    drawings = drawings if isinstance(drawings, list) else [drawings]
+    by_the_app = [digit_from_strokes([stroke[k] * 100 for stroke in drawings]) for k in range(5)]  # any scale
+    np.testing.assert_allclose(drawn(5, np.random.default_rng(4)), np.reshape(by_the_app, (5, 784)), atol=1e-6)
 
 
 def test_a_hooked_nine_has_its_loop_on_top_and_its_hook_off_to_the_lower_left(monkeypatch):
@@ -240,8 +250,9 @@ def test_restyled_replaces_the_nines_and_fours_flags_the_ones_and_copies_every_o
     styled = augment.restyled(images[mixed], labels[mixed], np.random.default_rng(3))
     changed = np.abs(styled - images[mixed]).sum(axis=1)
     assert np.all(changed[:15] > 2) and np.all(changed[15:] == 0)
-    rng = np.random.default_rng(3)  # nothing of the 9s and 4s is kept: they are drawn anew
-    assert np.array_equal(styled[:5], augment.hooked_nines(5, rng)) and np.array_equal(styled[5:10], augment.bent_fours(5, rng))
+    bank = augment.drawn_digit_bank()  # nothing of the 9s and 4s is kept: they are drawn ones
+    for rows, digit in ((slice(0, 5), 9), (slice(5, 10), 4)):
+        assert all(np.any(np.all(bank[digit] == row, axis=1)) for row in styled[rows])
 
 
 def test_placing_an_mnist_digit_as_mnist_moves_it_by_under_a_pixel_and_keeps_its_size(digits):
