@@ -21,7 +21,7 @@ from scipy import ndimage
 
 from data import MNIST_CENTER
 from model import Model, WeightsError
-from pen import CANVAS_SIZE, MNIST_SIZE, digit_from_strokes, reading_copies, stroke_settings  # noqa: F401
+from pen import CANVAS_SIZE, MNIST_SIZE, combined, digit_from_strokes, reading_copies, stroke_settings  # noqa: F401
 # (digit_from_strokes: the app's path from the mouse's strokes to the network's input, named here too)
 from utils import run_script
 
@@ -210,12 +210,12 @@ def preprocess(canvas):
     return normalise(ndimage.gaussian_filter(image, BLUR_SIGMA)).astype(np.float32)
 
 
-# How sure the answer must be depends on the answer: the mean probability of answer d must reach
-# SURE_PROBABILITY[d]. A 2, a 3 or a 6 must be surest, as people's 7s, 9s and 4s are read as those
+# How sure the answer must be depends on the answer: the combined probability of answer d must reach
+# SURE_PROBABILITY[d]. A 2, a 6 or a 3 must be surest, as people's 7s, 4s and 9s are read as those
 # with confidence. Fitted for the shipped weights.npz by tools/not_sure_curve.py on the dev set's
-# writers w1-w15 (4 % of their right answers flagged); on w16-w30 it flags 2.2 % of the right
-# answers and 60.9 % of the wrong ones (one threshold for all: 4.0 % and 55.2 %; docs/drawing.md).
-SURE_PROBABILITY = (0.600, 0.647, 0.941, 0.944, 0.600, 0.600, 0.909, 0.617, 0.600, 0.600)
+# writers w1-w15 (3.9 % of their right answers flagged); on w16-w30 it flags 2.4 % of the right
+# answers and 64.4 % of the wrong ones (one threshold for all: 4.7 % and 71.9 %; docs/drawing.md).
+SURE_PROBABILITY = (0.600, 0.600, 0.943, 0.879, 0.600, 0.600, 0.978, 0.799, 0.606, 0.659)
 
 Reading = collections.namedtuple("Reading", "digit runner_up probabilities sure image")
 Reading.__doc__ = """What the network reads in a drawing: its answer `digit`, the next most likely
@@ -226,13 +226,13 @@ Reading.__doc__ = """What the network reads in a drawing: its answer `digit`, th
 def reading_from(probabilities, image):
     """The Reading made from the model's probabilities (copies, 10) for reading_copies and the drawing's image.
 
-    probabilities are averaged over the copies; the answer is the most probable digit, the
-    runner-up the next, and the reading is sure when the answer's mean probability is at least
-    SURE_PROBABILITY[answer].
+    The copies' probabilities are combined (pen.combined: the drawing itself weighs most); the answer
+    is the most probable digit, the runner-up the next, and the reading is sure when the answer's
+    combined probability is at least SURE_PROBABILITY[answer].
     """
-    mean = probabilities.mean(axis=0)
-    runner_up, digit = np.argsort(mean)[-2:]
-    return Reading(int(digit), int(runner_up), mean, bool(mean[digit] >= SURE_PROBABILITY[digit]), image)
+    answer = combined(probabilities)
+    runner_up, digit = np.argsort(answer)[-2:]
+    return Reading(int(digit), int(runner_up), answer, bool(answer[digit] >= SURE_PROBABILITY[digit]), image)
 
 
 def read_digit(model, strokes):

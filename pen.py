@@ -120,11 +120,25 @@ def rasterise_each(strokes, shape=(MNIST_SIZE, MNIST_SIZE)):
 
 # The drawing is also read leaned back, as copies whose strokes are sheared (x moves by 0.25·y,
 # y down) and turned 12° anticlockwise: slant is where people differ most from MNIST's writers.
-# The answer is the mean of the three readings: on the dev set's 30 writers 94.0 % right instead
-# of 92.6 % for the drawing alone, on UJI 97.7 % instead of 96.8 % (docs/drawing.md).
+# The answer weighs the drawing's own reading DRAWING_WEIGHT and the two copies the rest equally.
+# Chosen on the dev set's writers w1-w15 and checked on w16-w30 (six models, docs/drawing.md): the
+# leaned copies read hooked 9s as 3s, so an equal mean (1/3 each) left the 9s of w16-w30 at 86.6 %
+# where 0.6 gives 88.9 %, at the same accuracy overall (96.5 %).
 _TURN = np.radians(12)
 LEANED_BACK = (np.array([[1.0, 0.25], [0.0, 1.0]]),
                np.array([[np.cos(_TURN), np.sin(_TURN)], [-np.sin(_TURN), np.cos(_TURN)]]))
+DRAWING_WEIGHT = 0.6
+
+
+def combined(probabilities):
+    """(10,): a drawing's answer probabilities from the model's (copies, 10) for its reading_copies,
+    DRAWING_WEIGHT for the drawing itself and the rest shared equally by its leaned-back copies."""
+    if len(probabilities) == 1:
+        return probabilities[0]
+    weights = np.full(len(probabilities), (1 - DRAWING_WEIGHT) / (len(probabilities) - 1))
+    weights[0] = DRAWING_WEIGHT
+    return weights @ probabilities
+
 
 def transformed(strokes, matrix):
     """The strokes with every point p moved to m + M (p − m), m the middle of their bounding box."""

@@ -28,6 +28,7 @@ from data import DataError, load_mnist
 from loss import SoftmaxCrossEntropy
 from model import Model, WeightsError
 from optimizers import RMSProp
+from pen import combined
 from utils import Progress, accuracy, atomic_write, new_file_can_go_at, run_script
 
 # Chosen on the pendigits development set (30 writers, 3 drawings of each digit taught, the rest
@@ -124,8 +125,9 @@ def drawing_probabilities(model, copies):
 
 
 def read_drawings(model, copies):
-    """The app's answers (N,): for each drawing's copies (C, 784) the most probable digit of their mean probabilities."""
-    return np.array([drawing.mean(axis=0).argmax() for drawing in drawing_probabilities(model, copies)], np.int64)
+    """The app's answers (N,): for each drawing's copies (C, 784) the most probable digit of their
+    combined probabilities (pen.combined, as draw.reading_from)."""
+    return np.array([combined(drawing).argmax() for drawing in drawing_probabilities(model, copies)], np.int64)
 
 
 def too_few(labels):

@@ -13,6 +13,7 @@ import threadpoolctl
 import collection
 import teach
 from collection import Collection, CollectionError
+import pen
 from pen import digit_from_strokes
 from helpers import REPO_ROOT
 from model import Model
@@ -161,11 +162,16 @@ def test_teaching_drawings_teaches_every_copy_with_its_drawings_label(shipped, m
     assert taught.metadata["taught_drawings"] == 2
 
 
-def test_drawings_are_read_by_the_mean_of_their_copies(shipped, small_mnist):
-    images, labels = small_mnist.test_images[:20], small_mnist.test_labels[:20]
-    copies = [np.stack([image, image, np.zeros_like(image)]) for image in images]  # a blank third copy
-    mean = shipped.predict_proba(np.concatenate(copies)).reshape(20, 3, 10).mean(axis=1)
-    assert teach.read_drawings(shipped, copies).tolist() == mean.argmax(axis=1).tolist()
+def test_drawings_are_read_by_their_copies_with_the_drawing_itself_weighing_most(shipped, small_mnist):
+    images = small_mnist.test_images[:20]
+    others = small_mnist.test_images[20:40]
+    copies = [np.stack([image, other, other]) for image, other in zip(images, others)]  # two copies of another digit
+    probabilities = shipped.predict_proba(np.concatenate(copies)).reshape(20, 3, 10)
+    weighted = pen.DRAWING_WEIGHT * probabilities[:, 0] + (1 - pen.DRAWING_WEIGHT) * probabilities[:, 1]
+    assert teach.read_drawings(shipped, copies).tolist() == weighted.argmax(axis=1).tolist()
+    assert not np.array_equal(weighted.argmax(axis=1), probabilities.mean(axis=1).argmax(axis=1))  # not an equal mean
+    alone = [copy[:1] for copy in copies]  # a drawing read without copies is read by itself
+    assert teach.read_drawings(shipped, alone).tolist() == probabilities[:, 0].argmax(axis=1).tolist()
 
 
 def test_the_gain_line_gives_before_and_after_on_your_drawings_and_on_mnist(shipped, programmers_hand, small_mnist):

@@ -6,7 +6,7 @@ and the fit of its thresholds (draw.SURE_PROBABILITY).
 Every rule is chosen on the dev set's writers w1-w15 and reported on the writers w16-w30 and on
 the UJI digits, which it never saw (and, for the shipped rule, the other way round as well).
 Rules compared: one threshold on the drawing's own top probability (the drawing alone, without
-copies); on read_digit's mean over the drawing and its leaned-back copies, one threshold on the
+copies); on read_digit's combined reading of the drawing and its leaned-back copies, one threshold on the
 margin between the top two or on the top probability; and the shipped rule, a threshold for each
 answer digit on the top probability.
 """
