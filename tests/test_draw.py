@@ -230,13 +230,14 @@ def test_a_dot_or_a_tiny_scribble_gives_nothing_to_read(strokes, committed_weigh
     assert draw.read_digit(Model.load(committed_weights_path), strokes) is None
 
 
-def test_read_digit_averages_the_drawing_and_its_leaned_back_copies(committed_weights_path):
+def test_read_digit_weighs_the_drawing_and_its_leaned_back_copies(committed_weights_path):
     model, strokes = Model.load(committed_weights_path), fit_to_canvas(TWO)
     reading = draw.read_digit(model, strokes)
     copies = [pen.digit_from_strokes(strokes)] + [pen.digit_from_strokes(pen.transformed(strokes, matrix))
                                                    for matrix in pen.LEANED_BACK]
     np.testing.assert_array_equal(reading.image, copies[0])
-    expected = np.mean([model.predict_proba(copy.reshape(1, -1))[0] for copy in copies], axis=0)
+    drawing, *leaned = [model.predict_proba(copy.reshape(1, -1))[0] for copy in copies]
+    expected = pen.DRAWING_WEIGHT * drawing + (1 - pen.DRAWING_WEIGHT) * np.mean(leaned, axis=0)
     np.testing.assert_allclose(reading.probabilities, expected, rtol=1e-4, atol=1e-7)
     assert reading.digit == 2 and reading.sure and reading.runner_up == np.argsort(expected)[-2]
 
@@ -248,7 +249,7 @@ def flagged_one(flag):
 
 def test_a_1_whose_flag_grows_turns_into_a_7_through_readings_that_name_both(committed_weights_path):
     model = Model.load(committed_weights_path)
-    readings = [draw.read_digit(model, flagged_one(flag)) for flag in range(0, 200, 10)]
+    readings = [draw.read_digit(model, flagged_one(flag)) for flag in range(0, 330, 10)]  # a 7 once the flag is nearly as long as the stem
     assert readings[0].digit == 1 and readings[0].sure and readings[0].probabilities[1] > 0.99
     assert readings[-1].digit == 7
     switch = next(i for i, reading in enumerate(readings) if reading.digit == 7)
