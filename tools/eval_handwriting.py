@@ -119,7 +119,7 @@ def format_result(result):
     cells = [f"{writer.rsplit('/', 1)[-1]:>4s} {value:6.1%}" for writer, value in per_writer.items()]
     table = ["  " + "   ".join(cells[start:start + 6]) for start in range(0, len(cells), 6)]
     return [f"{len(result.labels)} handwritten digits: accuracy {result.accuracy:.1%}",
-            "per digit: " + "  ".join(f"{digit}: {value:.0%}" for digit, value in result.per_digit.items()),
+            "per digit: " + "  ".join(f"{digit}: {value:.1%}" for digit, value in result.per_digit.items()),
             "confusions (true -> predicted: count): " + (", ".join(
                 f"{true}->{guess}: {count}" for (true, guess), count in list(result.confusions.items())[:SHOWN_CONFUSIONS])
                 or "none") + (f" and {len(result.confusions) - SHOWN_CONFUSIONS} rarer" if
