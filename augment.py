@@ -286,8 +286,8 @@ def drawn_digit_bank():
     seed, like the elastic fields, piece by piece to keep the pen's memory small.
 
     Every chunk takes its restyled 9s and 4s from here and distorts them afresh; drawing new ones for
-    every chunk cost the training thread a third more work per epoch, for no gain in accuracy
-    (six seeds, docs/augmentation.md).
+    every chunk cost the training thread about 0.4 s more per epoch and read the dev set no better
+    (95.73 against 95.75 % from the bank, six seeds; docs/augmentation.md).
     """
     rng, piece = np.random.default_rng(1929), 512  # 512 drawings per pen call
     return {digit: np.concatenate([drawn(piece, rng) for _ in range(DRAWN_BANK_SIZE // piece)])
