@@ -39,7 +39,7 @@ def measure(epochs):
     rng = np.random.default_rng(0)
     seconds = {False: [], True: []}
     peak_before_augmenting = peak_mib()
-    augment.elastic_field_bank()  # made once per process, as in train.py
+    augment.distortion_map_bank()  # made once per process, as in train.py
     for _ in range(epochs + 1):  # the first round warms up caches and threads; not counted
         for augmented in (False, True):
             started = time.perf_counter()

@@ -66,20 +66,31 @@ def test_distorted_digits_keep_their_centre_of_mass_near_the_centre(digits):
     assert np.linalg.norm(centers.mean(axis=0) - MNIST_CENTER_ARRAY) < 0.25  # no drift in any direction
 
 
+def loaded(images, change):
+    """The digits (n, 28, 28) as Workspace.load leaves them, with the stroke widths changed."""
+    work = augment.Workspace(block_size=len(images))
+    work.load(images, np.asarray(change))
+    return work.padded[:, 2:30, 2:30].copy(), work.padded
+
+
 def test_wider_strokes_add_ink_and_narrower_strokes_remove_it(digits):
     images = digits.reshape(-1, 28, 28)
     ink = images.sum(axis=(1, 2))
-    wider = augment.change_stroke_widths(images, np.ones(len(images), int))
-    narrower = augment.change_stroke_widths(images, -np.ones(len(images), int))
+    wider, _ = loaded(images, np.ones(len(images), int))
+    narrower, _ = loaded(images, -np.ones(len(images), int))
     assert np.all(wider.sum(axis=(1, 2)) > 1.1 * ink)
     assert np.all(narrower.sum(axis=(1, 2)) < 0.9 * ink)
 
 
-def test_unchanged_stroke_widths_copy_the_digits(digits):
-    images = digits.reshape(-1, 28, 28)
-    same = augment.change_stroke_widths(images, np.zeros(len(images), int))
-    np.testing.assert_array_equal(same, images)
-    assert not np.shares_memory(same, images)
+def test_stroke_widths_change_as_scipys_grey_dilation_and_erosion_and_only_where_asked(digits):
+    images = digits[:30].reshape(-1, 28, 28)
+    change = np.tile([1, 0, -1], 10)
+    changed, padded = loaded(images, change)
+    np.testing.assert_array_equal(changed[change == 1], ndimage.grey_dilation(images[change == 1], size=(1, 2, 2)))
+    np.testing.assert_array_equal(changed[change == -1], ndimage.grey_erosion(images[change == -1], size=(1, 2, 2)))
+    np.testing.assert_array_equal(changed[change == 0], images[change == 0])
+    padded[:, 2:30, 2:30] = 0
+    assert not padded.any()  # the border the sampling reads outside the image stays blank
 
 
 def test_bilinear_sampling_matches_scipy_map_coordinates(digits):
@@ -87,16 +98,23 @@ def test_bilinear_sampling_matches_scipy_map_coordinates(digits):
     rng = np.random.default_rng(0)
     work = augment.Workspace(block_size=20)
     images = digits[:20].reshape(-1, 28, 28)
-    work.load(images)
+    work.load(images, np.zeros(20, int))
     points = rng.uniform(-4, 32, (20, 2, 784)).astype(np.float32)  # (x, y), many outside
     expected = [ndimage.map_coordinates(image, [y, x], order=1, mode="grid-constant")
                 for image, (x, y) in zip(images, points)]
-    sampled = augment.sample_bilinear(work, points.copy(), out=np.empty((20, 784), np.float32))
+    sampled = augment.sample_bilinear(work, *augment.sampling_map(points), out=np.empty((20, 784), np.float32))
     np.testing.assert_allclose(sampled, expected, atol=1e-5)
 
 
+def test_the_bank_holds_as_many_different_distortions_as_it_says():
+    bank = augment.distortion_map_bank()
+    assert bank.index.shape == (augment.MAP_BANK_SIZE, 784) and bank.fractions.shape == (augment.MAP_BANK_SIZE, 2, 784)
+    assert len(np.unique(bank.fractions.reshape(augment.MAP_BANK_SIZE, -1), axis=0)) == augment.MAP_BANK_SIZE  # no two alike
+    assert 0 <= bank.fractions.min() and bank.fractions.max() < 1
+
+
 def test_elastic_fields_are_smooth_and_about_a_pixel_strong():
-    fields = augment.elastic_field_bank().reshape(-1, 28, 28)
+    fields = augment.elastic_fields(1000, np.random.default_rng(0)).reshape(-1, 28, 28)
     strength = fields.std()
     assert 0.5 < strength < 1.5  # pixels of displacement, as α = 17 and σ = 4 give
     assert np.diff(fields, axis=2).std() < 0.25 * strength  # neighbours move nearly together
