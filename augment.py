@@ -72,7 +72,8 @@ def distortion_map_bank():
 
     Every image of every epoch is read through one of them, picked at random: 4,096 distortions,
     each a fresh affine map with its own elastic field, so the sampling arithmetic is done once per
-    run instead of for every image, which made distorting an epoch about a quarter cheaper (measured:
+    run instead of for every image. With the stroke widths changed in Workspace.load, distorting an
+    epoch takes about 40 % less time than with fresh maps, at the same accuracy (six seeds,
     docs/augmentation.md).
     """
     rng, piece = np.random.default_rng(2003), 512  # 512 maps at a time: the arithmetic's arrays stay small

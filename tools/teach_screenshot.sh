@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # docs/teach.png: the real draw.py window answering with a taught model. A collection of one
-# pendigits writer's drawings (3 of each digit, w28: flagged 1s the shipped model reads as 7) is
+# pendigits writer's drawings (3 of each digit, w28: 9s the shipped model reads as 7) is
 # made in a temporary folder; the window starts with it, T teaches, and then another of that
 # writer's 1s is drawn (tools/draw_screenshot.sh does the window, the drawing and the capture).
 #
@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python}
 handwriting=../shared/handwriting/pendigits_train_digits.json
-writer=pendigits/w28 drawn_digit=1383  # a 1 by w28, not among the kept drawings, that the shipped model reads as 7
+writer=pendigits/w28 drawn_digit=6687  # a 9 by w28, not among the kept drawings, that the shipped model reads as 7
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
