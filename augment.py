@@ -68,7 +68,7 @@ SamplingMaps = collections.namedtuple("SamplingMaps", "index fractions")
 @functools.cache
 def distortion_map_bank():
     """SamplingMaps of MAP_BANK_SIZE distortions (sampling_map of sampling_points), made once per
-    process with a fixed seed, as the bank of elastic fields they replace was.
+    process with a fixed seed.
 
     Every image of every epoch is read through one of them, picked at random: 4,096 distortions,
     each a fresh affine map with its own elastic field, so the sampling arithmetic is done once per
@@ -302,7 +302,7 @@ def bent_fours(count, rng):
 @functools.cache
 def drawn_digit_bank():
     """{9: (DRAWN_BANK_SIZE, 784) hooked 9s, 4: as many bent 4s}, drawn once per process with a fixed
-    seed, like the elastic fields, piece by piece to keep the pen's memory small.
+    seed, like the distortion maps, piece by piece to keep the pen's memory small.
 
     Every chunk takes its restyled 9s and 4s from here and distorts them afresh; drawing new ones for
     every chunk cost the training thread about 0.4 s more per epoch and read the dev set no better

@@ -6,7 +6,6 @@ copies the app also reads. draw.py (the window), teach.py and the network page (
 runs the same steps with stroke_settings()) all take strokes this way.
 """
 import numpy as np
-from scipy import ndimage
 
 from data import MNIST_CENTER
 
@@ -94,9 +93,9 @@ def digits_from_strokes(strokes):
     middle = np.array(MNIST_CENTER[::-1])  # (x, y)
     placed = [(stroke - (low + high) / 2) * scale + middle for stroke in strokes]
     ink = rasterise_each(placed)
-    columns, rows = np.arange(MNIST_SIZE), np.arange(MNIST_SIZE)
+    pixels = np.arange(MNIST_SIZE)  # the column and row numbers of the square image
     mass = ink.sum(axis=(1, 2))[:, None]
-    centre = np.stack([ink.sum(axis=1) @ columns, ink.sum(axis=2) @ rows], axis=1) / mass  # (count, 2): x, y
+    centre = np.stack([ink.sum(axis=1) @ pixels, ink.sum(axis=2) @ pixels], axis=1) / mass  # (count, 2): x, y
     return rasterise_each([stroke + (middle - centre)[:, None] for stroke in placed]).astype(np.float32)
 
 
