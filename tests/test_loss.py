@@ -1,4 +1,4 @@
-"""Cross-entropy: its value, its stability with huge logits, and the fused gradient."""
+"""Cross-entropy: its value, its stability with huge logits, the fused gradient, and soft targets."""
 import numpy as np
 
 from layers import Softmax
@@ -66,3 +66,24 @@ def test_backward_twice_gives_the_same_gradient_and_leaves_the_probabilities_alo
     loss.forward(logits, labels)
     first = loss.backward().copy()
     np.testing.assert_array_equal(loss.backward(), first)
+
+
+def test_soft_targets_give_mean_cross_entropy_and_probabilities_minus_targets():
+    rng = np.random.default_rng(5)
+    logits = rng.standard_normal((4, 10))
+    targets = rng.dirichlet(np.ones(10), size=4)  # each row a probability distribution
+    loss = SoftmaxCrossEntropy()
+    value = loss.forward(logits, targets)
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    assert np.isclose(value, -np.mean((targets * np.log(p)).sum(axis=1)), rtol=1e-12)
+    np.testing.assert_allclose(loss.backward(), (p - targets) / 4, rtol=1e-10, atol=1e-15)
+    numeric = numerical_gradient(lambda: SoftmaxCrossEntropy().forward(logits, targets), logits)
+    np.testing.assert_allclose(loss.backward(), numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_one_hot_soft_targets_equal_integer_labels():
+    logits = np.random.default_rng(6).standard_normal((5, 10)).astype(np.float32)
+    labels = np.array([2, 2, 7, 0, 9])
+    by_label, by_target = SoftmaxCrossEntropy(), SoftmaxCrossEntropy()
+    assert np.isclose(by_label.forward(logits, labels), by_target.forward(logits, np.eye(10, dtype=np.float32)[labels]))
+    np.testing.assert_allclose(by_label.backward(), by_target.backward(), atol=1e-7)

@@ -83,6 +83,20 @@ def test_teach_takes_28_by_28_images_as_well_as_flat_ones(shipped, small_mnist):
     assert np.array_equal(flat.flat_params, square.flat_params)
 
 
+def test_replayed_images_are_taught_the_models_own_answers_blended_with_their_labels(shipped, small_mnist,
+                                                                                       monkeypatch):
+    # Batches of replayed MNIST alone: with β = 1 their targets are the model's own probabilities, so
+    # the gradient (p − t) / batch is zero and teaching moves nothing; with β < 1 the labels pull.
+    monkeypatch.setattr(teach, "TAUGHT_PER_BATCH", 0)
+    images, labels = drawings(SLASHED_ZERO, 0, 3, seed=0)
+    monkeypatch.setattr(teach, "REPLAY_DISTILLATION", 1.0)
+    np.testing.assert_allclose(teach.teach(shipped, images, labels, mnist=small_mnist, steps=5).flat_params,
+                               shipped.flat_params, atol=1e-6)
+    monkeypatch.setattr(teach, "REPLAY_DISTILLATION", 0.75)
+    moved = teach.teach(shipped, images, labels, mnist=small_mnist, steps=5).flat_params - shipped.flat_params
+    assert np.abs(moved).max() > 1e-4
+
+
 def test_the_untaught_model_misreads_the_slashed_zeros(shipped):
     images, labels = drawings(SLASHED_ZERO, 0, 40, seed=3)
     assert accuracy(shipped.predict(images), labels) < 0.5  # otherwise the next test proves nothing
