@@ -11,6 +11,7 @@ kept as weights.previous.npz. Ctrl-C keeps the model trained so far in a separat
 diverges (its loss explodes, or it ends near chance) stops and leaves weights.npz untouched.
 """
 import argparse
+import contextlib
 import datetime
 import math
 import os
@@ -164,22 +165,21 @@ def shuffled_batches(images, labels, batch_size, rng):
         yield x, labels[indices]
 
 
-def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progress=None, augment=False,
+def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progress=None, distorting=None,
                 on_step=None):
     """One shuffled pass of minibatch RMSProp; returns (mean loss, training accuracy).
 
-    augment=True trains on freshly distorted copies of the images (augment.distorted_batches);
-    on_step(), if given, is called after every optimizer step (WeightAverage.step).
+    distorting, an augment.DistortingProcess made over these images and labels, trains on freshly
+    distorted copies of them; on_step(), if given, is called after every optimizer step (WeightAverage.step).
     """
-    if augment:
-        from augment import distorted_batches  # only here: plain training needs no SciPy
-        make_batches = distorted_batches
+    if distorting:
+        batches = distorting.batches(batch_size, rng)
     else:
-        make_batches = shuffled_batches
+        batches = shuffled_batches(images, labels, batch_size, rng)
     total_loss = correct = seen = 0
     # A diverging run overflows float32 on its way to NaN; the NaN check below reports it in one line.
     with np.errstate(over="ignore", invalid="ignore"):
-        for x, y in make_batches(images, labels, batch_size, rng):
+        for x, y in batches:
             logits = model.forward(x)
             correct += np.count_nonzero(logits.argmax(axis=1) == y)
             batch_loss = loss.forward(logits, y)
@@ -195,6 +195,15 @@ def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progres
             if progress:
                 progress.update(len(y), f"loss {total_loss / seen:.4f}")
     return total_loss / len(images), correct / len(images)
+
+
+def distorting_process(augment, mnist):
+    """For a with statement: an augment.DistortingProcess over MNIST's training images when augment,
+    else nothing (None)."""
+    if not augment:
+        return contextlib.nullcontext()
+    from augment import DistortingProcess  # only here: plain training needs no SciPy
+    return DistortingProcess(mnist.train_images, mnist.train_labels)
 
 
 def evaluate(model, images, labels):
@@ -258,30 +267,31 @@ def main(argv=None):
           f"{args.epochs} epochs, batch {args.batch_size}, RMSProp lr {args.learning_rate}, seed {args.seed}, "
           f"{'freshly distorted images each epoch' if args.augment else 'plain images (no augmentation)'}")
 
-    for epoch in range(1, args.epochs + 1):
-        progress = Progress(len(mnist.train_images), f"epoch {epoch:2d}/{args.epochs}")
-        started = time.perf_counter()
-        average.start_epoch(epoch)
-        try:
-            train_loss, train_accuracy = train_epoch(model, loss, optimizer, mnist.train_images,
-                                                     mnist.train_labels, args.batch_size, rng, progress,
-                                                     augment=args.augment, on_step=average.step)
-            seconds = time.perf_counter() - started
-            test_accuracy = evaluate(model, mnist.test_images, mnist.test_labels)
-            if test_accuracy < CHANCE_ACCURACY:
-                raise Diverged(f"test accuracy {test_accuracy:.2%} is near a guess's 10 %")
-        except KeyboardInterrupt:
+    with distorting_process(args.augment, mnist) as distorting:
+        for epoch in range(1, args.epochs + 1):
+            progress = Progress(len(mnist.train_images), f"epoch {epoch:2d}/{args.epochs}")
+            started = time.perf_counter()
+            average.start_epoch(epoch)
+            try:
+                train_loss, train_accuracy = train_epoch(model, loss, optimizer, mnist.train_images,
+                                                         mnist.train_labels, args.batch_size, rng, progress,
+                                                         distorting=distorting, on_step=average.step)
+                seconds = time.perf_counter() - started
+                test_accuracy = evaluate(model, mnist.test_images, mnist.test_labels)
+                if test_accuracy < CHANCE_ACCURACY:
+                    raise Diverged(f"test accuracy {test_accuracy:.2%} is near a guess's 10 %")
+            except KeyboardInterrupt:
+                progress.close()
+                return keep_interrupted(model, optimizer, args, history, epoch, mnist, argv)
+            except Diverged as error:
+                progress.close()
+                sys.exit(f"error: training diverged in epoch {epoch}: {error}. Try a smaller --learning-rate; "
+                         f"{args.output} was left untouched.")
             progress.close()
-            return keep_interrupted(model, optimizer, args, history, epoch, mnist, argv)
-        except Diverged as error:
-            progress.close()
-            sys.exit(f"error: training diverged in epoch {epoch}: {error}. Try a smaller --learning-rate; "
-                     f"{args.output} was left untouched.")
-        progress.close()
-        for key, value in zip(history, (train_loss, train_accuracy, test_accuracy, seconds)):
-            history[key].append(value)
-        print(f"epoch {epoch:2d}/{args.epochs}  loss {train_loss:.4f}  train {train_accuracy:.2%}  "
-              f"test {test_accuracy:.2%}  {seconds:.1f}s", flush=True)
+            for key, value in zip(history, (train_loss, train_accuracy, test_accuracy, seconds)):
+                history[key].append(value)
+            print(f"epoch {epoch:2d}/{args.epochs}  loss {train_loss:.4f}  train {train_accuracy:.2%}  "
+                  f"test {test_accuracy:.2%}  {seconds:.1f}s", flush=True)
 
     averaged = average.put_into_model()
     test_accuracy = evaluate(model, mnist.test_images, mnist.test_labels)

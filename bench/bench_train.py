@@ -9,7 +9,7 @@ on the same 60,000 images, each evaluated on the 10,000 test images after every 
   naive-float64  the textbook loop: float64, a fresh array for every intermediate
   naive-float32  the same textbook loop in float32, to separate the dtype from the rest
   pytorch        torch.nn + torch.optim.RMSprop on the CPU (skipped when torch is not installed)
-Each runs in its own subprocess, so its peak memory (max RSS) is its own; the four NumPy ones run
+Each runs in its own subprocess, so its peak memory (max RSS, with its distorting process's) is its own; the four NumPy ones run
 with the OpenBLAS threads train.py gives itself (one), so they differ only in their code. It prints
 the median of the rounds, then the fastest run of ours and of PyTorch and the ratio within each
 round, and the BLAS setup each ran with.
@@ -35,18 +35,19 @@ def train_neuroscribble(mnist, epochs, augment=False):
     from loss import SoftmaxCrossEntropy
     from model import Model
     from optimizers import RMSProp
-    from train import AVERAGED_EPOCHS, WeightAverage, evaluate, train_epoch
+    from train import AVERAGED_EPOCHS, WeightAverage, distorting_process, evaluate, train_epoch
     model = Model(seed=SEED)
     loss, optimizer = SoftmaxCrossEntropy(), RMSProp(model.parameters(), LEARNING_RATE, DECAY, EPSILON)
     rng = np.random.default_rng(SEED)
     average = WeightAverage(model, epochs, AVERAGED_EPOCHS, -(-len(mnist.train_images) // BATCH_SIZE))
-    for epoch in range(1, epochs + 1):
-        average.start_epoch(epoch)
-        train_epoch(model, loss, optimizer, mnist.train_images, mnist.train_labels, BATCH_SIZE, rng, augment=augment,
-                    on_step=average.step)
-        if epoch == epochs:  # the model train.py saves: the mean of the weights over the last epochs
-            average.put_into_model()
-        yield evaluate(model, mnist.test_images, mnist.test_labels)
+    with distorting_process(augment, mnist) as distorting:
+        for epoch in range(1, epochs + 1):
+            average.start_epoch(epoch)
+            train_epoch(model, loss, optimizer, mnist.train_images, mnist.train_labels, BATCH_SIZE, rng,
+                        distorting=distorting, on_step=average.step)
+            if epoch == epochs:  # the model train.py saves: the mean of the weights over the last epochs
+                average.put_into_model()
+            yield evaluate(model, mnist.test_images, mnist.test_labels)
 
 
 def train_naive(mnist, epochs, dtype=np.float64):
@@ -115,7 +116,8 @@ def worker(name, epochs, data_dir):
     epoch_seconds, started = [], time.perf_counter()
     for test_accuracy in CONTENDERS[name](mnist, epochs):
         epoch_seconds.append(time.perf_counter() - started - sum(epoch_seconds))
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # this process's peak plus its largest child's (the distorting process): an upper bound on the two together
+    peak_mib = sum(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
     if name == "pytorch":
         import torch
         blas = f"PyTorch's own: {torch.backends.cpu.get_cpu_capability()} kernels, {torch.get_num_threads()} threads"

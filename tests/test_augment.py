@@ -1,5 +1,5 @@
-"""augment.py: the image contract, reproducibility, real change, centring, stroke width, batching."""
-import threading
+"""augment.py: the image contract, reproducibility, real change, centring, stroke width, batching in a second process."""
+from multiprocessing import shared_memory
 
 import numpy as np
 import pytest
@@ -132,38 +132,51 @@ def test_distorted_batches_pair_every_image_with_its_own_label_once_per_epoch():
     count = 300
     images, labels = brightness_coded_squares(count), np.arange(count) + 10  # ids as labels: none is a 9, 4 or 1 to restyle
     seen = []
-    for x, y in augment.distorted_batches(images, labels, batch_size=64, rng=np.random.default_rng(0),
-                                          chunk_size=128):
-        assert x.shape == (len(y), 784) and x.dtype == np.float32 and len(y) <= 64
-        # Inside the square, bilinear interpolation of equal pixels gives that brightness exactly.
-        np.testing.assert_array_equal(np.round(x.max(axis=1) * count) - 1, y - 10)
-        seen.extend(y - 10)
+    with augment.DistortingProcess(images, labels, chunk_size=128) as distorting:
+        for x, y in distorting.batches(batch_size=64, rng=np.random.default_rng(0)):
+            assert x.shape == (len(y), 784) and x.dtype == np.float32 and len(y) <= 64
+            # Inside the square, bilinear interpolation of equal pixels gives that brightness exactly.
+            np.testing.assert_array_equal(np.round(x.max(axis=1) * count) - 1, y - 10)
+            seen.extend(y - 10)
     assert sorted(seen) == list(range(count))
     assert seen != list(range(count))  # shuffled
 
 
-def test_distorted_batches_are_reproducible_for_a_fixed_seed(digits):
+def test_distorted_batches_are_what_gathering_and_distorting_each_chunk_makes_and_repeat_for_a_seed(digits):
     labels = np.arange(len(digits))
 
-    def epoch(seed):
-        batches = augment.distorted_batches(digits, labels, 64, np.random.default_rng(seed), chunk_size=128)
-        return [(x.copy(), y) for x, y in batches]
+    def epoch(distorting, seed):
+        return [(x.copy(), y) for x, y in distorting.batches(64, np.random.default_rng(seed))]
 
-    first, second = epoch(3), epoch(3)
-    assert len(first) == len(second) == 8
-    for (x1, y1), (x2, y2) in zip(first, second):
+    with augment.DistortingProcess(digits, labels, chunk_size=128) as distorting:
+        first, second, stopped = epoch(distorting, 3), epoch(distorting, 3), distorting.batches(64, np.random.default_rng(3))
+        next(stopped)
+        stopped.close()  # what Ctrl-C or a diverged loss does to an epoch; the next one must still work
+        third = epoch(distorting, 3)
+    assert len(first) == len(second) == len(third) == 8
+    for (x1, y1), (x2, y2), (x3, y3) in zip(first, second, third):
         np.testing.assert_array_equal(x1, x2)
+        np.testing.assert_array_equal(x1, x3)
         np.testing.assert_array_equal(y1, y2)
+    # the same as this process makes it: chunk k gathered and distorted with chunk k's generators
+    rng = np.random.default_rng(3)
+    order = rng.permutation(len(digits))
+    chunks = [order[start:start + 128] for start in range(0, len(order), 128)]
+    chunk_rngs, style_rngs = rng.spawn(len(chunks)), rng.spawn(len(chunks))
+    made = np.concatenate([augment.distort(augment.gathered_chunk(digits, labels, chunk, style_rng), chunk_rng)
+                           for chunk, style_rng, chunk_rng in zip(chunks, style_rngs, chunk_rngs)])
+    np.testing.assert_array_equal(np.concatenate([x for x, _ in first]), made)
+    np.testing.assert_array_equal(np.concatenate([y for _, y in first]), order)
 
 
-def test_stopping_an_epoch_early_ends_the_background_thread(digits):
-    threads_before = threading.active_count()
-    batches = augment.distorted_batches(digits, np.arange(len(digits)), 64, np.random.default_rng(0),
-                                        chunk_size=128)
-    next(batches)
-    assert threading.active_count() == threads_before + 1
-    batches.close()  # what happens on Ctrl-C or a diverged loss in train_epoch
-    assert threading.active_count() == threads_before
+def test_leaving_the_with_statement_ends_the_process_and_frees_its_shared_memory(digits):
+    with augment.DistortingProcess(digits, np.arange(len(digits)), chunk_size=128) as distorting:
+        next(distorting.batches(64, np.random.default_rng(0)))
+        name, (process,) = distorting.memory.name, distorting.pool._processes.values()
+        assert process.is_alive()
+    assert not process.is_alive()
+    with pytest.raises(FileNotFoundError):
+        shared_memory.SharedMemory(name)
 
 
 # --- hooked 9s and flagged 1s ---------------------------------------------------------------------
