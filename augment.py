@@ -14,7 +14,6 @@ import signal
 from multiprocessing import shared_memory
 
 import numpy as np
-from scipy import ndimage
 
 from data import MNIST_CENTER
 from pen import digits_from_strokes, rasterise_each  # the drawn 9s and 4s and the flags are made with the app's pen
@@ -93,6 +92,7 @@ def elastic_fields(count, rng):
     Simard et al. (2003): uniform noise in [−1, 1] per pixel, smoothed by a Gaussian of width σ,
     scaled by α.
     """
+    from scipy import ndimage  # only here: the training process itself never needs SciPy (0.3 s to import)
     noise = rng.uniform(-1, 1, (count * 2, SIDE, SIDE)).astype(np.float32)
     fields = ndimage.gaussian_filter(noise, sigma=(0, ELASTIC_SIGMA, ELASTIC_SIGMA))
     fields *= ELASTIC_ALPHA
@@ -269,7 +269,10 @@ def _start_distorting(memory_name, images_shape, labels, slots_shape):
     images = np.ndarray(images_shape, np.float32, memory.buf)
     slots = np.ndarray(slots_shape, np.float32, memory.buf, offset=images.nbytes)
     _distorting.update(memory=memory, images=images, labels=labels, slots=slots)
-    distortion_map_bank(), drawn_digit_bank()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as helper:  # both banks at once: the
+        maps = helper.submit(distortion_map_bank)                         # trainer's core waits idle
+        drawn_digit_bank()
+        maps.result()
 
 
 def _make_chunk(slot, indices, style_rng, chunk_rng):

@@ -213,9 +213,9 @@ def preprocess(canvas):
 # How sure the answer must be depends on the answer: the combined probability of answer d must reach
 # SURE_PROBABILITY[d]. A 2, a 6 or a 3 must be surest, as people's 7s, 4s and 9s are read as those
 # with confidence. Fitted for the shipped weights.npz by tools/not_sure_curve.py on the dev set's
-# writers w1-w15 (3.9 % of their right answers flagged); on w16-w30 it flags 3.1 % of the right
-# answers and 60.8 % of the wrong ones (one threshold for all: 4.4 % and 64.0 %; docs/drawing.md).
-SURE_PROBABILITY = (0.600, 0.616, 0.947, 0.870, 0.713, 0.600, 0.941, 0.723, 0.600, 0.777)
+# writers w1-w15 (3.9 % of their right answers flagged); on w16-w30 it flags 3.2 % of the right
+# answers and 56.2 % of the wrong ones (one threshold for all: 4.8 % and 64.5 %; docs/drawing.md).
+SURE_PROBABILITY = (0.641, 0.642, 0.938, 0.922, 0.600, 0.600, 0.956, 0.800, 0.600, 0.600)
 
 Reading = collections.namedtuple("Reading", "digit runner_up probabilities sure image")
 Reading.__doc__ = """What the network reads in a drawing: its answer `digit`, the next most likely
