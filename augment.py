@@ -199,8 +199,9 @@ class DistortingProcess:
     second process no longer (docs/performance.md). The training images are copied into shared
     memory once; the process writes each chunk into one of two shared slots while the trainer reads
     the other. It starts with Python's "spawn" method on every system, so it builds its own banks
-    (distortion_map_bank, drawn_digit_bank) once, about a second, while the first chunk waits; and,
-    as for any spawned process, a script that makes one needs the `if __name__ == "__main__":` guard.
+    (distortion_map_bank, drawn_digit_bank, both at once) while the first chunk waits, about 1.5 s;
+    and, as for any spawned process, a script that makes one needs the `if __name__ == "__main__":`
+    guard.
     """
 
     SLOTS = 2

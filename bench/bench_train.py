@@ -9,8 +9,9 @@ on the same 60,000 images, each evaluated on the 10,000 test images after every 
   naive-float64  the textbook loop: float64, a fresh array for every intermediate
   naive-float32  the same textbook loop in float32, to separate the dtype from the rest
   pytorch        torch.nn + torch.optim.RMSprop on the CPU (skipped when torch is not installed)
-Each runs in its own subprocess, so its peak memory (max RSS, with its distorting process's) is its own; the four NumPy ones run
-with the OpenBLAS threads train.py gives itself (one), so they differ only in their code. It prints
+Each runs in its own subprocess, so its peak memory is its own (max RSS; neuroscribble-aug adds its
+distorting process's, which counts the shared training images a second time); the four NumPy ones
+run with the OpenBLAS threads train.py gives itself (one), so they differ only in their code. It prints
 the median of the rounds, then the fastest run of ours and of PyTorch and the ratio within each
 round, and the BLAS setup each ran with.
 """
