@@ -1,13 +1,16 @@
 """train.py end to end: it learns, it is reproducible, and it never loses or damages a model."""
 import functools
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
+from multiprocessing import shared_memory
 
 import numpy as np
 import pytest
 
+import augment
 import data
 import train
 from helpers import REPO_ROOT
@@ -56,11 +59,19 @@ def test_ctrl_c_keeps_the_model_so_far_beside_the_output_and_leaves_the_output_a
         return real_train_epoch(*args, **kwargs)
 
     monkeypatch.setattr(train, "train_epoch", interrupted_in_second_epoch)
+    made = []
+    real_distorting_process = augment.DistortingProcess
+    monkeypatch.setattr(augment, "DistortingProcess",
+                        lambda *args, **kwargs: made.append(real_distorting_process(*args, **kwargs)) or made[-1])
     assert train.main(["--epochs", "5", "--output", str(output)]) == 130
     assert output.read_bytes() == b"the previous model"
     kept = Model.load(tmp_path / "weights.interrupted.npz")
     assert kept.metadata["epochs"] == 1
     assert "Stopped by Ctrl-C during epoch 2" in capsys.readouterr().out
+    (distorting,) = made  # the distorting process is ended and its shared memory freed
+    assert not multiprocessing.active_children()
+    with pytest.raises(FileNotFoundError):
+        shared_memory.SharedMemory(distorting.memory.name)
 
 
 @pytest.mark.parametrize("average_last, averaged", [("2", [2, 3]), ("0", []), ("9", [1, 2, 3])])
