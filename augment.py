@@ -10,6 +10,7 @@ import concurrent.futures
 import functools
 import math
 import multiprocessing
+import os
 import signal
 from multiprocessing import shared_memory
 
@@ -184,6 +185,21 @@ def lerp_in_place(u, v, f):
     return u
 
 
+SHARED_MEMORY_FOLDER = "/dev/shm"  # where Linux keeps shared memory; a container may make it small
+
+
+class SharedMemoryTooSmall(Exception):
+    """This machine's shared memory cannot hold the training images (the message says what to do)."""
+
+
+def free_shared_memory(folder=SHARED_MEMORY_FOLDER):
+    """Bytes free for shared memory, or None where the system keeps it elsewhere (not in folder)."""
+    if not os.path.isdir(folder):
+        return None
+    stats = os.statvfs(folder)
+    return stats.f_bavail * stats.f_frsize
+
+
 class DistortingProcess:
     """A second process that makes each epoch's distorted images (gathered_chunk, then distort), a
     chunk at a time, while this one trains on the chunk before. Use it in a with statement: leaving
@@ -209,7 +225,12 @@ class DistortingProcess:
     def __init__(self, images, labels, chunk_size=CHUNK_SIZE):
         self.labels, self.chunk_size = labels, chunk_size
         slots_shape = (self.SLOTS, chunk_size, images.shape[1])
-        self.memory = shared_memory.SharedMemory(create=True, size=images.nbytes + 4 * math.prod(slots_shape))
+        size, free = images.nbytes + 4 * math.prod(slots_shape), free_shared_memory()
+        if free is not None and free < size:  # copying past its end would kill this process (SIGBUS), not raise
+            raise SharedMemoryTooSmall(
+                f"distortion training needs {size / 2**20:.0f} MB of shared memory and {SHARED_MEMORY_FOLDER} has "
+                f"{free / 2**20:.0f} MB free; train with --no-augment, or give it more (in Docker: --shm-size=512m)")
+        self.memory = shared_memory.SharedMemory(create=True, size=size)
         try:
             self.images = np.ndarray(images.shape, np.float32, self.memory.buf)
             self.images[...] = images

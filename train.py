@@ -199,11 +199,14 @@ def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progres
 
 def distorting_process(augment, mnist):
     """For a with statement: an augment.DistortingProcess over MNIST's training images when augment,
-    else nothing (None)."""
+    else nothing (None). Ends the run in one sentence when the machine's shared memory is too small."""
     if not augment:
         return contextlib.nullcontext()
-    from augment import DistortingProcess  # only here: plain training needs no SciPy
-    return DistortingProcess(mnist.train_images, mnist.train_labels)
+    from augment import DistortingProcess, SharedMemoryTooSmall  # only here: plain training needs neither
+    try:
+        return DistortingProcess(mnist.train_images, mnist.train_labels)
+    except SharedMemoryTooSmall as error:
+        sys.exit(f"error: {error}.")
 
 
 def evaluate(model, images, labels):
