@@ -40,8 +40,9 @@ BLOCK_SIZE = 256  # images distorted together: big enough for NumPy, small enoug
 CHUNK_SIZE = 2048  # images per chunk a DistortingProcess makes at a time
 
 
-def distort(images, rng):
-    """Freshly distorted copies of images (N, 784) float32 in [0, 1]: same shape, dtype and range.
+def distort(images, rng, out=None):
+    """Freshly distorted copies of images (N, 784) float32 in [0, 1]: same shape, dtype and range,
+    written into out when given (an (N, 784) float32 array) instead of a new array.
 
     Each digit first gets, at random, wider or narrower strokes; then it is read through one of the
     sampling maps of distortion_map_bank: output pixel p reads the digit at
@@ -57,7 +58,7 @@ def distort(images, rng):
     change = rng.choice([-1, 0, 1], size=len(images), p=[half, 1 - 2 * half, half])
     digits = images.reshape(-1, SIDE, SIDE)
     bank = distortion_map_bank()
-    distorted = np.empty_like(images)
+    distorted = np.empty_like(images) if out is None else out
     work = Workspace(min(BLOCK_SIZE, len(images)))
     for start in range(0, len(images), BLOCK_SIZE):
         block = slice(start, start + BLOCK_SIZE)
@@ -300,7 +301,7 @@ def _start_distorting(memory_name, images_shape, labels, slots_shape):
 def _make_chunk(slot, indices, style_rng, chunk_rng):
     """Runs in the distorting process: chunk `indices` gathered, restyled and distorted into `slot`."""
     chunk = gathered_chunk(_distorting["images"], _distorting["labels"], indices, style_rng)
-    _distorting["slots"][slot, :len(indices)] = distort(chunk, chunk_rng)
+    distort(chunk, chunk_rng, out=_distorting["slots"][slot, :len(indices)])
 
 
 # ---- hooked 9s, bent 4s and flagged 1s -------------------------------------------------------------

@@ -40,9 +40,11 @@ def test_distort_leaves_its_input_untouched(digits):
     np.testing.assert_array_equal(digits, before)
 
 
-def test_distort_is_reproducible_for_a_fixed_seed(digits):
+def test_distort_is_reproducible_for_a_fixed_seed_and_writes_into_out_when_given(digits):
     first = augment.distort(digits, np.random.default_rng(7))
-    second = augment.distort(digits, np.random.default_rng(7))
+    out = np.full_like(digits, -1)
+    second = augment.distort(digits, np.random.default_rng(7), out=out)
+    assert second is out
     np.testing.assert_array_equal(first, second)
 
 
