@@ -81,13 +81,12 @@ def distortion_map_bank():
     map with its own elastic field, so the sampling arithmetic is done once per run instead of for
     every image. With the stroke widths changed in Workspace.load, distorting an epoch takes about
     40 % less time than with fresh maps, at the same accuracy (six seeds, docs/augmentation.md).
-    The indices are kept as int16 (a padded image has 1,024 pixels): every image reads its map,
-    7.8 instead of 12.5 kB, and that traffic slows the training on the other core.
+    The indices are int16 (sampling_map): every image reads its map, 7.8 instead of 12.5 kB with
+    intp indices, and that traffic slows the training on the other core.
     """
     rng, piece = np.random.default_rng(2003), 512  # 512 maps at a time: the arithmetic's arrays stay small
     maps = [sampling_map(sampling_points(piece, rng)) for _ in range(MAP_BANK_SIZE // piece)]
-    index, fractions = (np.concatenate(parts) for parts in zip(*maps))
-    return SamplingMaps(index.astype(np.int16), fractions)
+    return SamplingMaps(*(np.concatenate(parts) for parts in zip(*maps)))
 
 
 def elastic_fields(count, rng):
@@ -117,13 +116,14 @@ def sampling_points(count, rng):
 
 
 def sampling_map(points):
-    """(index (n, 784), fractions (n, 2, 784) float32) for source points (n, 2, 784) of (x, y): the
-    flat index, in a Workspace's padded image, of the pixel up and to the left of each point, and
-    the point's offsets (f, g) from that pixel. Points more than a pixel outside the image are moved
-    to just outside it, where they and their neighbours read the zero border."""
+    """(index (n, 784) int16, fractions (n, 2, 784) float32) for source points (n, 2, 784) of (x, y):
+    the flat index, in a Workspace's padded image (1,024 pixels, so int16 holds it), of the pixel up
+    and to the left of each point, and the point's offsets (f, g) from that pixel. Points more than
+    a pixel outside the image are moved to just outside it, where they and their neighbours read the
+    zero border."""
     points = np.clip(points, -1, SIDE) + Workspace.BORDER  # (x, y) in the padded image
     floors = np.floor(points)
-    index = (floors[:, 1] * Workspace.PADDED_SIDE + floors[:, 0]).astype(np.intp)  # y₀ · side + x₀
+    index = (floors[:, 1] * Workspace.PADDED_SIDE + floors[:, 0]).astype(np.int16)  # y₀ · side + x₀
     return index, (points - floors).astype(np.float32)
 
 
@@ -235,9 +235,9 @@ class DistortingProcess:
                 f"{free / 2**20:.0f} MB free; train with --no-augment, or give it more (in Docker: --shm-size=512m)")
         self.memory = shared_memory.SharedMemory(create=True, size=size)
         try:
-            self.images = np.ndarray(images.shape, np.float32, self.memory.buf)
-            self.images[...] = images
-            self.slots = np.ndarray(slots_shape, np.float32, self.memory.buf, offset=images.nbytes)
+            shared_images, self.slots = shared_arrays(self.memory, images.shape, slots_shape)
+            shared_images[...] = images
+            del shared_images  # only the slots are read here; no view may outlive the memory
             self.pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_distorting,
                 initargs=(self.memory.name, images.shape, labels, slots_shape))
@@ -253,7 +253,7 @@ class DistortingProcess:
         self.release_memory()
 
     def release_memory(self):
-        self.images = self.slots = None  # the views go first: shared memory with views into it cannot close
+        self.slots = None  # the view goes first: shared memory with views into it cannot close
         self.memory.close()
         self.memory.unlink()
 
@@ -284,15 +284,21 @@ class DistortingProcess:
                 yield distorted[start:start + len(batch)], self.labels[batch]
 
 
-_distorting = {}  # inside the distorting process: the shared images, labels and slots
+def shared_arrays(memory, images_shape, slots_shape):
+    """(images, slots): the float32 views a DistortingProcess lays out in its shared memory, the
+    training images first and the chunk slots after them, as both processes see them."""
+    images = np.ndarray(images_shape, np.float32, memory.buf)
+    return images, np.ndarray(slots_shape, np.float32, memory.buf, offset=images.nbytes)
+
+
+_distorting = {}  # inside the distorting process: the shared memory (kept open), its images and slots, the labels
 
 
 def _start_distorting(memory_name, images_shape, labels, slots_shape):
     """Runs once in the distorting process: Ctrl-C is left to the trainer, which ends this process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     memory = shared_memory.SharedMemory(memory_name)
-    images = np.ndarray(images_shape, np.float32, memory.buf)
-    slots = np.ndarray(slots_shape, np.float32, memory.buf, offset=images.nbytes)
+    images, slots = shared_arrays(memory, images_shape, slots_shape)
     _distorting.update(memory=memory, images=images, labels=labels, slots=slots)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as helper:  # both banks at once: the
         maps = helper.submit(distortion_map_bank)                         # trainer's core waits idle
