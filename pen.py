@@ -38,14 +38,17 @@ def segment_pixel_pairs(starts, ends, reach, shape):
 def rasterise(strokes, shape=(MNIST_SIZE, MNIST_SIZE)):
     """Strokes of (x, y) pixel points -> ink (height, width), 28 × 28 unless shape says otherwise:
     clip((PEN_RADIUS − d) / PEN_SOFTNESS + ½, 0, 1), d the distance from a pixel's centre to the
-    nearest segment (a one-point stroke is a dot).
+    nearest segment (a one-point stroke is a dot). strokes is a list of (n, 2) arrays, each a stroke
+    of n points, or of (..., n, 2) arrays, each many strokes of n points.
 
     The distance from point p to the segment from a to b is |p − (a + t (b − a))| with
     t = clip((p − a)·(b − a) / |b − a|², 0, 1). Ink falls as d grows, so the nearest segment's ink
     is the largest: each pixel keeps the maximum over the segments near it.
     """
-    starts = np.concatenate([stroke[:-1] if len(stroke) > 1 else stroke for stroke in strokes])
-    ends = np.concatenate([stroke[1:] if len(stroke) > 1 else stroke for stroke in strokes])
+    starts = np.concatenate([(stroke[..., :-1, :] if stroke.shape[-2] > 1 else stroke).reshape(-1, 2)
+                             for stroke in strokes])
+    ends = np.concatenate([(stroke[..., 1:, :] if stroke.shape[-2] > 1 else stroke).reshape(-1, 2)
+                           for stroke in strokes])
     segment, x, y = segment_pixel_pairs(starts, ends, PEN_RADIUS + PEN_SOFTNESS / 2, shape)
     # np.take gathers whole rows at once, many times faster here than indexing with starts[segment]
     (start_x, start_y), (run_x, run_y) = np.take(starts, segment, axis=0).T, np.take(ends - starts, segment, axis=0).T
@@ -112,8 +115,9 @@ def rasterise_each(strokes, shape=(MNIST_SIZE, MNIST_SIZE)):
     """
     count, (height, width) = len(strokes[0]), shape
     cell_height, cell_width = height + 2 * GUARD, width + 2 * GUARD
-    moved = [drawing + (GUARD, k * cell_height + GUARD) for stroke in strokes for k, drawing in enumerate(stroke)]
-    cells = rasterise(moved, (count * cell_height, cell_width)).reshape(count, cell_height, cell_width)
+    corners = np.stack([np.full(count, GUARD), np.arange(count) * cell_height + GUARD], axis=1)  # (x, y) of each image
+    cells = rasterise([stroke + corners[:, None] for stroke in strokes], (count * cell_height, cell_width))
+    cells = cells.reshape(count, cell_height, cell_width)
     return cells[:, GUARD:GUARD + height, GUARD:GUARD + width]
 
 
