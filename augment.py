@@ -38,6 +38,7 @@ STROKE_CHANGE_PROBABILITY = 0.2  # a tenth of the digits get wider strokes, a te
 MAP_BANK_SIZE = 4096  # sampling maps, each an affine map and an elastic field, made once per run
 BLOCK_SIZE = 256  # images distorted together: big enough for NumPy, small enough for the cache
 CHUNK_SIZE = 2048  # images per chunk a DistortingProcess makes at a time
+SLOTS = 2  # chunks a DistortingProcess keeps in shared memory: one being made while the other is read
 
 
 def distort(images, rng, out=None):
@@ -208,48 +209,54 @@ class DistortingProcess:
     chunk at a time, while this one trains on the chunk before. Use it in a with statement: leaving
     it ends the process and frees the shared memory.
 
-        with DistortingProcess(images, labels) as distorting:
+        with DistortingProcess(images, labels, batch_size=64, rng=rng) as distorting:
             for epoch in ...:
-                for x, y in distorting.batches(64, rng): ...
+                for x, y in distorting.epoch(): ...
 
     A process, not a thread: restyling and distorting make many short NumPy calls, and a thread
     making them passes Python's GIL back and forth with the training thread at every one; beside
     such a thread a training epoch took 29 % (distorting) to 57 % (restyling) longer, beside a
     second process no longer (docs/performance.md). The training images are copied into shared
     memory once; the process writes each chunk into one of two shared slots while the trainer reads
-    the other. It starts with Python's "spawn" method on every system, so it builds its own banks
-    (distortion_map_bank, drawn_digit_bank, both at once) while the first chunk waits, about 1.5 s;
-    and, as for any spawned process, a script that makes one needs the `if __name__ == "__main__":`
-    guard.
+    the other. It starts with Python's "spawn" method on every system, and while it starts and builds
+    its distortion_map_bank, this process copies the images in and draws the 9s and 4s (draw_digits)
+    into shared memory too: each bank takes about 0.75 s, and built side by side on the two cores the
+    first chunk is ready about 1 s sooner than with both in the second process. As for any spawned
+    process, a script that makes one needs the `if __name__ == "__main__":` guard.
     """
 
-    SLOTS = 2
-
-    def __init__(self, images, labels, chunk_size=CHUNK_SIZE):
-        self.labels, self.chunk_size = labels, chunk_size
-        slots_shape = (self.SLOTS, chunk_size, images.shape[1])
-        size, free = images.nbytes + 4 * math.prod(slots_shape), free_shared_memory()
+    def __init__(self, images, labels, batch_size, rng, chunk_size=CHUNK_SIZE):
+        """Every epoch's shuffling and distortions are drawn from rng, and nothing else draws from it here."""
+        self.labels, self.batch_size, self.rng, self.pool = labels, batch_size, rng, None
+        self.chunk_size = batch_size * max(1, chunk_size // batch_size)  # whole batches per chunk
+        self.chunks_made = 0  # chunk k is written into slot k % SLOTS
+        self.next_epoch = None  # planned, and its first chunk under way, while the trainer reads an epoch's last
+        shapes = shared_layout(images.shape, self.chunk_size)
+        size, free = 4 * sum(map(math.prod, shapes)), free_shared_memory()
         if free is not None and free < size:  # copying past its end would kill this process (SIGBUS), not raise
             raise SharedMemoryTooSmall(
                 f"distortion training needs {size / 2**20:.0f} MB of shared memory and {SHARED_MEMORY_FOLDER} has "
                 f"{free / 2**20:.0f} MB free; train with --no-augment, or give it more (in Docker: --shm-size=512m)")
         self.memory = shared_memory.SharedMemory(create=True, size=size)
         try:
-            shared_images, self.slots = shared_arrays(self.memory, images.shape, slots_shape)
-            shared_images[...] = images
-            del shared_images  # only the slots are read here; no view may outlive the memory
             self.pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_distorting,
-                initargs=(self.memory.name, images.shape, labels, slots_shape))
+                initargs=(self.memory.name, shapes, labels))
+            self.pool.submit(os.getpid)  # the pool starts its process at the first job: start it now
+            shared_images, drawn, self.slots = shared_arrays(self.memory, shapes)
+            shared_images[...] = images
+            draw_digits(out=drawn)
+            del shared_images, drawn  # only the slots are read here; no view may outlive the memory
         except BaseException:
-            self.release_memory()
+            self.__exit__()
             raise
 
     def __enter__(self):
         return self
 
     def __exit__(self, *_):
-        self.pool.shutdown(cancel_futures=True)
+        if self.pool:
+            self.pool.shutdown(cancel_futures=True)
         self.release_memory()
 
     def release_memory(self):
@@ -257,59 +264,81 @@ class DistortingProcess:
         self.memory.close()
         self.memory.unlink()
 
-    def batches(self, batch_size, rng):
+    def epoch(self):
         """Yield (x, y) minibatches of one shuffled pass, x freshly distorted, some of the 9s and 4s
         drawn anew and 1s flagged first (gathered_chunk); x is a view into a shared slot, rewritten
         two chunks later, so the caller uses each batch before it asks for the next.
 
         The pass is cut into chunks of about chunk_size images, each with its own random
-        generators spawned from rng, so results do not depend on timing.
+        generators spawned from rng, so results do not depend on timing. While the trainer reads a
+        pass's last chunk, the next pass is planned and its first chunk made, so that the next
+        epoch need not wait for it; a pass stopped early plans nothing ahead.
         """
-        order = rng.permutation(len(self.labels))
-        chunk_size = batch_size * max(1, self.chunk_size // batch_size)  # whole batches per chunk
-        chunks = [order[start:start + chunk_size] for start in range(0, len(order), chunk_size)]
-        chunk_rngs, style_rngs = rng.spawn(len(chunks)), rng.spawn(len(chunks))
-
-        def make(i):
-            return self.pool.submit(_make_chunk, i % self.SLOTS, chunks[i], style_rngs[i], chunk_rngs[i])
-
-        next_chunk = make(0)
+        plan, making = self.next_epoch or self.start_epoch()
+        self.next_epoch = None
+        chunks, chunk_rngs, style_rngs = plan
         for i, indices in enumerate(chunks):
-            next_chunk.result()
+            slot = making.result()
             if i + 1 < len(chunks):
-                next_chunk = make(i + 1)
-            distorted = self.slots[i % self.SLOTS]
-            for start in range(0, len(indices), batch_size):
-                batch = indices[start:start + batch_size]
+                making = self.make_chunk(chunks[i + 1], style_rngs[i + 1], chunk_rngs[i + 1])
+            else:
+                self.next_epoch = self.start_epoch()
+            distorted = self.slots[slot]
+            for start in range(0, len(indices), self.batch_size):
+                batch = indices[start:start + self.batch_size]
                 yield distorted[start:start + len(batch)], self.labels[batch]
 
+    def start_epoch(self):
+        """Plan a pass, drawn from rng, and start making its first chunk: ((chunks, chunk_rngs,
+        style_rngs), the first chunk's future)."""
+        order = self.rng.permutation(len(self.labels))
+        chunks = [order[start:start + self.chunk_size] for start in range(0, len(order), self.chunk_size)]
+        chunk_rngs, style_rngs = self.rng.spawn(len(chunks)), self.rng.spawn(len(chunks))
+        return (chunks, chunk_rngs, style_rngs), self.make_chunk(chunks[0], style_rngs[0], chunk_rngs[0])
 
-def shared_arrays(memory, images_shape, slots_shape):
-    """(images, slots): the float32 views a DistortingProcess lays out in its shared memory, the
-    training images first and the chunk slots after them, as both processes see them."""
-    images = np.ndarray(images_shape, np.float32, memory.buf)
-    return images, np.ndarray(slots_shape, np.float32, memory.buf, offset=images.nbytes)
+    def make_chunk(self, indices, style_rng, chunk_rng):
+        """Have the process make a chunk into the next slot: a future of that slot's number. The
+        process makes one chunk at a time, in order, so the trainer, reading the slot before, is
+        never written over."""
+        slot, self.chunks_made = self.chunks_made % SLOTS, self.chunks_made + 1
+        return self.pool.submit(_make_chunk, slot, indices, style_rng, chunk_rng)
 
 
-_distorting = {}  # inside the distorting process: the shared memory (kept open), its images and slots, the labels
+def shared_layout(images_shape, chunk_size):
+    """The shapes of the float32 arrays a DistortingProcess keeps in its shared memory, one after the
+    other: the training images, the drawn 9s and 4s (draw_digits), and its chunk slots."""
+    return [images_shape, (len(DRAWN_DIGITS), DRAWN_BANK_SIZE, images_shape[1]),
+            (SLOTS, chunk_size, images_shape[1])]
 
 
-def _start_distorting(memory_name, images_shape, labels, slots_shape):
+def shared_arrays(memory, shapes):
+    """Views into shared memory of float32 arrays of these shapes, one after the other, as both processes see them."""
+    views, offset = [], 0
+    for shape in shapes:
+        views.append(np.ndarray(shape, np.float32, memory.buf, offset=offset))
+        offset += views[-1].nbytes
+    return views
+
+
+_distorting = {}  # inside the distorting process: the shared memory (kept open), its arrays, the labels
+
+
+def _start_distorting(memory_name, shapes, labels):
     """Runs once in the distorting process: Ctrl-C is left to the trainer, which ends this process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     memory = shared_memory.SharedMemory(memory_name)
-    images, slots = shared_arrays(memory, images_shape, slots_shape)
-    _distorting.update(memory=memory, images=images, labels=labels, slots=slots)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as helper:  # both banks at once: the
-        maps = helper.submit(distortion_map_bank)                         # trainer's core waits idle
-        drawn_digit_bank()
-        maps.result()
+    images, drawn, slots = shared_arrays(memory, shapes)
+    _distorting.update(memory=memory, images=images, drawn=dict(zip(DRAWN_DIGITS, drawn)), labels=labels,
+                       slots=slots)
+    distortion_map_bank()
 
 
 def _make_chunk(slot, indices, style_rng, chunk_rng):
-    """Runs in the distorting process: chunk `indices` gathered, restyled and distorted into `slot`."""
-    chunk = gathered_chunk(_distorting["images"], _distorting["labels"], indices, style_rng)
+    """Runs in the distorting process: chunk `indices` gathered, restyled and distorted into `slot`;
+    returns slot. The trainer submits chunks only once it has drawn the 9s and 4s."""
+    chunk = gathered_chunk(_distorting["images"], _distorting["labels"], indices, _distorting["drawn"], style_rng)
     distort(chunk, chunk_rng, out=_distorting["slots"][slot, :len(indices)])
+    return slot
 
 
 # ---- hooked 9s, bent 4s and flagged 1s -------------------------------------------------------------
@@ -339,7 +368,7 @@ STEM_X = (0.35, 0.6)
 STEM_TOP = (0.1, 0.5)                # y: the stem starts below the arm's top
 STEM_LEAN = 0.05                     # the stem's top may lie this far either side of its foot
 BAR_OVERHANG = (-0.02, 0.22)         # how far the bar runs past the stem
-DRAWN_BANK_SIZE = 4096              # hooked 9s, and as many bent 4s, drawn once per run (drawn_digit_bank)
+DRAWN_BANK_SIZE = 4096              # hooked 9s, and as many bent 4s, drawn once per run (draw_digits)
 FLAG_PROBABILITY = 0.25  # of the 1s in each chunk
 FLAG_LENGTH = (0.3, 0.7)            # times the 1's height
 FLAG_ANGLE = np.radians((30, 60))   # below the horizontal: the flag runs down to the left from the stem's top
@@ -404,18 +433,28 @@ def bent_fours(count, rng):
     return digits_from_strokes(bent_four_strokes(count, rng)).reshape(count, -1)
 
 
+DRAWN_DIGITS = (9, 4)  # drawn anew: hooked 9s, bent 4s
+
+
 @functools.cache
 def drawn_digit_bank():
-    """{9: (DRAWN_BANK_SIZE, 784) hooked 9s, 4: as many bent 4s}, drawn once per process with a fixed
-    seed, like the distortion maps, piece by piece to keep the pen's memory small.
+    """draw_digits of this process's own, for restyling outside a DistortingProcess."""
+    return draw_digits(np.empty((len(DRAWN_DIGITS), DRAWN_BANK_SIZE, SIDE * SIDE), np.float32))
+
+
+def draw_digits(out):
+    """{9: (DRAWN_BANK_SIZE, 784) hooked 9s, 4: as many bent 4s}: views of out (2, DRAWN_BANK_SIZE, 784),
+    drawn into it with a fixed seed, like the distortion maps, piece by piece to keep the pen's memory small.
 
     Every chunk takes its restyled 9s and 4s from here and distorts them afresh; drawing new ones for
     every chunk cost the training thread about 0.4 s more per epoch and read the dev set no better
     (95.73 against 95.75 % from the bank, six seeds; docs/augmentation.md).
     """
     rng, piece = np.random.default_rng(1929), 512  # 512 drawings per pen call
-    return {digit: np.concatenate([drawn(piece, rng) for _ in range(DRAWN_BANK_SIZE // piece)])
-            for digit, drawn in ((9, hooked_nines), (4, bent_fours))}
+    for bank, drawn in zip(out, (hooked_nines, bent_fours)):  # in DRAWN_DIGITS's order
+        for start in range(0, DRAWN_BANK_SIZE, piece):
+            bank[start:start + piece] = drawn(piece, rng)
+    return dict(zip(DRAWN_DIGITS, out))
 
 
 def ink_ends(digits):
@@ -472,11 +511,11 @@ def flagged(ones, rng):
     return placed_as_mnist(with_strokes(canvas, flags))
 
 
-def restyled(digits, labels, rng):
+def restyled(digits, labels, drawn_digits, rng):
     """A copy of digits (n, 784) with each 9 (labels (n,)) replaced by a hooked 9 and each 4 by a
-    bent 4, picked at random from drawn_digit_bank, and each 1 flagged."""
+    bent 4, picked at random from drawn_digits (draw_digits), and each 1 flagged."""
     styled = digits.copy()
-    for digit, drawn in drawn_digit_bank().items():
+    for digit, drawn in drawn_digits.items():
         replaced = np.flatnonzero(labels == digit)
         styled[replaced] = drawn[rng.integers(len(drawn), size=len(replaced))]
     ones = np.flatnonzero(labels == 1)
@@ -485,12 +524,12 @@ def restyled(digits, labels, rng):
     return styled
 
 
-def gathered_chunk(images, labels, indices, rng):
+def gathered_chunk(images, labels, indices, drawn_digits, rng):
     """images[indices] (n, 784), about HOOKED_NINE_PROBABILITY of its 9s and BENT_FOUR_PROBABILITY of its 4s
-    replaced by hooked 9s and bent 4s, and FLAG_PROBABILITY of its 1s flagged."""
+    replaced by hooked 9s and bent 4s from drawn_digits (draw_digits), and FLAG_PROBABILITY of its 1s flagged."""
     chunk, chunk_labels = np.take(images, indices, axis=0), labels[indices]
     share = sum((chunk_labels == digit) * probability for digit, probability in RESTYLED.items())
     picked = np.flatnonzero(rng.random(len(indices)) < share)
     if len(picked):
-        chunk[picked] = restyled(chunk[picked], chunk_labels[picked], rng)
+        chunk[picked] = restyled(chunk[picked], chunk_labels[picked], drawn_digits, rng)
     return chunk

@@ -169,11 +169,12 @@ def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progres
                 on_step=None):
     """One shuffled pass of minibatch RMSProp; returns (mean loss, training accuracy).
 
-    distorting, an augment.DistortingProcess made over these images and labels, trains on freshly
-    distorted copies of them; on_step(), if given, is called after every optimizer step (WeightAverage.step).
+    distorting, an augment.DistortingProcess made over these images and labels with this batch size
+    and rng, trains on freshly distorted copies of them; on_step(), if given, is called after every
+    optimizer step (WeightAverage.step).
     """
     if distorting:
-        batches = distorting.batches(batch_size, rng)
+        batches = distorting.epoch()
     else:
         batches = shuffled_batches(images, labels, batch_size, rng)
     total_loss = correct = seen = 0
@@ -197,14 +198,14 @@ def train_epoch(model, loss, optimizer, images, labels, batch_size, rng, progres
     return total_loss / len(images), correct / len(images)
 
 
-def distorting_process(augment, mnist):
+def distorting_process(augment, mnist, batch_size, rng):
     """For a with statement: an augment.DistortingProcess over MNIST's training images when augment,
     else nothing (None). Ends the run in one sentence when the machine's shared memory is too small."""
     if not augment:
         return contextlib.nullcontext()
     from augment import DistortingProcess, SharedMemoryTooSmall  # only here: plain training needs neither
     try:
-        return DistortingProcess(mnist.train_images, mnist.train_labels)
+        return DistortingProcess(mnist.train_images, mnist.train_labels, batch_size, rng)
     except SharedMemoryTooSmall as error:
         sys.exit(f"error: {error}.")
 
@@ -270,7 +271,7 @@ def main(argv=None):
           f"{args.epochs} epochs, batch {args.batch_size}, RMSProp lr {args.learning_rate}, seed {args.seed}, "
           f"{'freshly distorted images each epoch' if args.augment else 'plain images (no augmentation)'}")
 
-    with distorting_process(args.augment, mnist) as distorting:
+    with distorting_process(args.augment, mnist, args.batch_size, rng) as distorting:
         for epoch in range(1, args.epochs + 1):
             progress = Progress(len(mnist.train_images), f"epoch {epoch:2d}/{args.epochs}")
             started = time.perf_counter()

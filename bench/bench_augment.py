@@ -39,7 +39,7 @@ def measure(epochs):
     rng = np.random.default_rng(0)
     seconds = {False: [], True: []}
     peak_before_augmenting = peak_mib()
-    with augment.DistortingProcess(mnist.train_images, mnist.train_labels) as distorting:  # as in train.py
+    with augment.DistortingProcess(mnist.train_images, mnist.train_labels, 64, rng) as distorting:  # as in train.py
         for _ in range(epochs + 1):  # the first round warms up caches and starts the process; not counted
             for augmented in (False, True):
                 started = time.perf_counter()
@@ -47,7 +47,7 @@ def measure(epochs):
                             distorting=distorting if augmented else None)
                 seconds[augmented].append(time.perf_counter() - started)
         started = time.perf_counter()
-        for _ in distorting.batches(64, rng):
+        for _ in distorting.epoch():
             pass
     return {"plain": statistics.median(seconds[False][1:]), "augmented": statistics.median(seconds[True][1:]),
             "distorting alone": time.perf_counter() - started,

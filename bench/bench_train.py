@@ -41,7 +41,7 @@ def train_neuroscribble(mnist, epochs, augment=False):
     loss, optimizer = SoftmaxCrossEntropy(), RMSProp(model.parameters(), LEARNING_RATE, DECAY, EPSILON)
     rng = np.random.default_rng(SEED)
     average = WeightAverage(model, epochs, AVERAGED_EPOCHS, -(-len(mnist.train_images) // BATCH_SIZE))
-    with distorting_process(augment, mnist) as distorting:
+    with distorting_process(augment, mnist, BATCH_SIZE, rng) as distorting:
         for epoch in range(1, epochs + 1):
             average.start_epoch(epoch)
             train_epoch(model, loss, optimizer, mnist.train_images, mnist.train_labels, BATCH_SIZE, rng,

@@ -134,8 +134,8 @@ def test_distorted_batches_pair_every_image_with_its_own_label_once_per_epoch():
     count = 300
     images, labels = brightness_coded_squares(count), np.arange(count) + 10  # ids as labels: none is a 9, 4 or 1 to restyle
     seen = []
-    with augment.DistortingProcess(images, labels, chunk_size=128) as distorting:
-        for x, y in distorting.batches(batch_size=64, rng=np.random.default_rng(0)):
+    with augment.DistortingProcess(images, labels, 64, np.random.default_rng(0), chunk_size=128) as distorting:
+        for x, y in distorting.epoch():
             assert x.shape == (len(y), 784) and x.dtype == np.float32 and len(y) <= 64
             # Inside the square, bilinear interpolation of equal pixels gives that brightness exactly.
             np.testing.assert_array_equal(np.round(x.max(axis=1) * count) - 1, y - 10)
@@ -144,36 +144,46 @@ def test_distorted_batches_pair_every_image_with_its_own_label_once_per_epoch():
     assert seen != list(range(count))  # shuffled
 
 
-def test_distorted_batches_are_what_gathering_and_distorting_each_chunk_makes_and_repeat_for_a_seed(digits):
-    labels = np.arange(len(digits))
-
-    def epoch(distorting, seed):
-        return [(x.copy(), y) for x, y in distorting.batches(64, np.random.default_rng(seed))]
-
-    with augment.DistortingProcess(digits, labels, chunk_size=128) as distorting:
-        first, second, stopped = epoch(distorting, 3), epoch(distorting, 3), distorting.batches(64, np.random.default_rng(3))
-        next(stopped)
-        stopped.close()  # what Ctrl-C or a diverged loss does to an epoch; the next one must still work
-        third = epoch(distorting, 3)
-    assert len(first) == len(second) == len(third) == 8
-    for (x1, y1), (x2, y2), (x3, y3) in zip(first, second, third):
-        np.testing.assert_array_equal(x1, x2)
-        np.testing.assert_array_equal(x1, x3)
-        np.testing.assert_array_equal(y1, y2)
-    # the same as this process makes it: chunk k gathered and distorted with chunk k's generators
-    rng = np.random.default_rng(3)
+def made_here(digits, labels, rng):
+    """(x, y) of one pass as a DistortingProcess with chunks of 128 should make it, made in this process:
+    chunk k gathered and distorted with chunk k's generators."""
     order = rng.permutation(len(digits))
     chunks = [order[start:start + 128] for start in range(0, len(order), 128)]
     chunk_rngs, style_rngs = rng.spawn(len(chunks)), rng.spawn(len(chunks))
-    made = np.concatenate([augment.distort(augment.gathered_chunk(digits, labels, chunk, style_rng), chunk_rng)
-                           for chunk, style_rng, chunk_rng in zip(chunks, style_rngs, chunk_rngs)])
-    np.testing.assert_array_equal(np.concatenate([x for x, _ in first]), made)
-    np.testing.assert_array_equal(np.concatenate([y for _, y in first]), order)
+    drawn = augment.drawn_digit_bank()
+    return (np.concatenate([augment.distort(augment.gathered_chunk(digits, labels, chunk, drawn, style_rng), chunk_rng)
+                            for chunk, style_rng, chunk_rng in zip(chunks, style_rngs, chunk_rngs)]), order)
+
+
+def test_distorted_batches_are_what_gathering_and_distorting_each_chunk_makes_and_repeat_for_a_seed(digits):
+    labels = np.arange(len(digits))
+
+    def epoch(distorting):
+        batches = [(x.copy(), y) for x, y in distorting.epoch()]
+        assert len(batches) == 8
+        return np.concatenate([x for x, _ in batches]), np.concatenate([y for _, y in batches])
+
+    with augment.DistortingProcess(digits, labels, 64, np.random.default_rng(3), chunk_size=128) as distorting:
+        first, stopped = epoch(distorting), distorting.epoch()
+        stopped_x, stopped_y = next(stopped)
+        stopped_x = stopped_x.copy()
+        stopped.close()  # what Ctrl-C or a diverged loss does to an epoch; the next one must still work
+        third = epoch(distorting)
+    with augment.DistortingProcess(digits, labels, 64, np.random.default_rng(3), chunk_size=128) as distorting:
+        again = epoch(distorting)
+    rng = np.random.default_rng(3)
+    expected = [made_here(digits, labels, rng) for _ in range(3)]  # each pass is drawn from rng in turn
+    for (x, y), (expected_x, expected_y) in zip((first, third, again), (expected[0], expected[2], expected[0])):
+        np.testing.assert_array_equal(x, expected_x)
+        np.testing.assert_array_equal(y, expected_y)
+    np.testing.assert_array_equal(stopped_x, expected[1][0][:64])
+    np.testing.assert_array_equal(stopped_y, expected[1][1][:64])
 
 
 def test_leaving_the_with_statement_ends_the_process_and_frees_its_shared_memory(digits):
-    with augment.DistortingProcess(digits, np.arange(len(digits)), chunk_size=128) as distorting:
-        next(distorting.batches(64, np.random.default_rng(0)))
+    with augment.DistortingProcess(digits, np.arange(len(digits)), 64, np.random.default_rng(0),
+                                   chunk_size=128) as distorting:
+        next(distorting.epoch())
         name, (process,) = distorting.memory.name, distorting.pool._processes.values()
         assert process.is_alive()
     assert not process.is_alive()
@@ -280,10 +290,11 @@ def test_placing_as_mnist_shrinks_a_digit_to_the_20_pixel_box_and_centres_its_ma
 def test_restyled_replaces_the_nines_and_fours_flags_the_ones_and_copies_every_other_digit(small_mnist):
     images, labels = small_mnist.train_images, small_mnist.train_labels
     mixed = np.concatenate([np.flatnonzero(labels == digit)[:5] for digit in (9, 4, 1, 3)])
-    styled = augment.restyled(images[mixed], labels[mixed], np.random.default_rng(3))
+    bank = augment.drawn_digit_bank()
+    styled = augment.restyled(images[mixed], labels[mixed], bank, np.random.default_rng(3))
     changed = np.abs(styled - images[mixed]).sum(axis=1)
     assert np.all(changed[:15] > 2) and np.all(changed[15:] == 0)
-    bank = augment.drawn_digit_bank()  # nothing of the 9s and 4s is kept: they are drawn ones
+    # nothing of the 9s and 4s is kept: they are drawn ones
     for rows, digit in ((slice(0, 5), 9), (slice(5, 10), 4)):
         assert all(np.any(np.all(bank[digit] == row, axis=1)) for row in styled[rows])
 
@@ -299,7 +310,8 @@ def test_placing_an_mnist_digit_as_mnist_moves_it_by_under_a_pixel_and_keeps_its
 def test_hooked_nines_and_flagged_ones_keep_the_image_contract_and_mnists_centre_and_change(small_mnist, digit,
                                                                                            least_change):
     originals = small_mnist.train_images[small_mnist.train_labels == digit][:100]
-    restyled = augment.restyled(originals, np.full(len(originals), digit), np.random.default_rng(0))
+    restyled = augment.restyled(originals, np.full(len(originals), digit), augment.drawn_digit_bank(),
+                                np.random.default_rng(0))
     assert restyled.shape == originals.shape and restyled.dtype == np.float32
     assert 0 <= restyled.min() and restyled.max() <= 1
     assert np.abs(centers_of_mass(restyled) - MNIST_CENTER_ARRAY).max() < 0.5
@@ -309,7 +321,8 @@ def test_hooked_nines_and_flagged_ones_keep_the_image_contract_and_mnists_centre
 
 def test_a_flag_hangs_down_to_the_left_from_the_top_of_the_stem():
     upright = np.repeat(stem(length=20, column=13, top=4), 20, axis=0).reshape(20, 784)
-    flags = augment.restyled(upright, np.ones(20, int), np.random.default_rng(0)).reshape(-1, 28, 28) > 0.5
+    flags = augment.restyled(upright, np.ones(20, int), augment.drawn_digit_bank(), np.random.default_rng(0))
+    flags = flags.reshape(-1, 28, 28) > 0.5
     columns = np.arange(28)
     upper, lower = flags[:, 4:14], flags[:, 20:24]  # the upper half, and low down where there is only the stem
     assert np.all(np.where(upper, columns, 28).min(axis=(1, 2)) <= np.where(lower, columns, 28).min(axis=(1, 2)) - 3)
@@ -319,12 +332,12 @@ def test_a_flag_hangs_down_to_the_left_from_the_top_of_the_stem():
 def test_a_chunk_restyles_its_share_of_nines_fours_and_ones_and_changes_nothing_else(small_mnist):
     images, labels = small_mnist.train_images, small_mnist.train_labels
     indices = np.random.default_rng(0).permutation(len(images))
-    chunk = augment.gathered_chunk(images, labels, indices, np.random.default_rng(1))
+    chunk = augment.gathered_chunk(images, labels, indices, augment.drawn_digit_bank(), np.random.default_rng(1))
     changed = np.flatnonzero(np.any(chunk != images[indices], axis=1))
     assert set(labels[indices[changed]]) == {1, 4, 9}
     for digit, share in ((9, augment.HOOKED_NINE_PROBABILITY), (4, augment.BENT_FOUR_PROBABILITY),
                          (1, augment.FLAG_PROBABILITY)):
         assert abs(np.mean(labels[indices[changed]] == digit) * len(changed) / np.count_nonzero(labels == digit)
                    - share) < 0.05
-    again = augment.gathered_chunk(images, labels, indices, np.random.default_rng(1))
+    again = augment.gathered_chunk(images, labels, indices, augment.drawn_digit_bank(), np.random.default_rng(1))
     assert np.array_equal(chunk, again)
