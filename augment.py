@@ -307,7 +307,7 @@ class DistortingProcess:
 def shared_layout(images_shape, chunk_size):
     """The shapes of the float32 arrays a DistortingProcess keeps in its shared memory, one after the
     other: the training images, the drawn 9s and 4s (draw_digits), and its chunk slots."""
-    return [images_shape, (len(DRAWN_DIGITS), DRAWN_BANK_SIZE, images_shape[1]),
+    return [images_shape, (len(DRAWERS), DRAWN_BANK_SIZE, images_shape[1]),
             (SLOTS, chunk_size, images_shape[1])]
 
 
@@ -328,8 +328,7 @@ def _start_distorting(memory_name, shapes, labels):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     memory = shared_memory.SharedMemory(memory_name)
     images, drawn, slots = shared_arrays(memory, shapes)
-    _distorting.update(memory=memory, images=images, drawn=dict(zip(DRAWN_DIGITS, drawn)), labels=labels,
-                       slots=slots)
+    _distorting.update(memory=memory, images=images, drawn=dict(zip(DRAWERS, drawn)), labels=labels, slots=slots)
     distortion_map_bank()
 
 
@@ -433,13 +432,13 @@ def bent_fours(count, rng):
     return digits_from_strokes(bent_four_strokes(count, rng)).reshape(count, -1)
 
 
-DRAWN_DIGITS = (9, 4)  # drawn anew: hooked 9s, bent 4s
+DRAWERS = {9: hooked_nines, 4: bent_fours}  # the digits drawn anew, and how
 
 
 @functools.cache
 def drawn_digit_bank():
     """draw_digits of this process's own, for restyling outside a DistortingProcess."""
-    return draw_digits(np.empty((len(DRAWN_DIGITS), DRAWN_BANK_SIZE, SIDE * SIDE), np.float32))
+    return draw_digits(np.empty((len(DRAWERS), DRAWN_BANK_SIZE, SIDE * SIDE), np.float32))
 
 
 def draw_digits(out):
@@ -451,10 +450,10 @@ def draw_digits(out):
     (95.73 against 95.75 % from the bank, six seeds; docs/augmentation.md).
     """
     rng, piece = np.random.default_rng(1929), 512  # 512 drawings per pen call
-    for bank, drawn in zip(out, (hooked_nines, bent_fours)):  # in DRAWN_DIGITS's order
+    for bank, drawn in zip(out, DRAWERS.values()):
         for start in range(0, DRAWN_BANK_SIZE, piece):
             bank[start:start + piece] = drawn(piece, rng)
-    return dict(zip(DRAWN_DIGITS, out))
+    return dict(zip(DRAWERS, out))
 
 
 def ink_ends(digits):
