@@ -218,45 +218,41 @@ class DistortingProcess:
     such a thread a training epoch took 29 % (distorting) to 57 % (restyling) longer, beside a
     second process no longer (docs/performance.md). The training images are copied into shared
     memory once; the process writes each chunk into one of two shared slots while the trainer reads
-    the other. It starts with Python's "spawn" method on every system, and while it starts and builds
-    its distortion_map_bank, this process copies the images in and draws the 9s and 4s (draw_digits)
-    into shared memory too: each bank takes about 0.75 s, and built side by side on the two cores the
-    first chunk is ready about 1 s sooner than with both in the second process. As for any spawned
-    process, a script that makes one needs the `if __name__ == "__main__":` guard.
+    the other. It starts with Python's "spawn" method on every system, so it builds its own banks
+    (distortion_map_bank, drawn_digit_bank, both at once) while the first chunk waits, about 1.5 s;
+    and, as for any spawned process, a script that makes one needs the `if __name__ == "__main__":`
+    guard.
     """
 
     def __init__(self, images, labels, batch_size, rng, chunk_size=CHUNK_SIZE):
         """Every epoch's shuffling and distortions are drawn from rng, and nothing else draws from it here."""
-        self.labels, self.batch_size, self.rng, self.pool = labels, batch_size, rng, None
+        self.labels, self.batch_size, self.rng = labels, batch_size, rng
         self.chunk_size = batch_size * max(1, chunk_size // batch_size)  # whole batches per chunk
         self.chunks_made = 0  # chunk k is written into slot k % SLOTS
         self.next_epoch = None  # planned, and its first chunk under way, while the trainer reads an epoch's last
-        shapes = shared_layout(images.shape, self.chunk_size)
-        size, free = 4 * sum(map(math.prod, shapes)), free_shared_memory()
+        slots_shape = (SLOTS, self.chunk_size, images.shape[1])
+        size, free = images.nbytes + 4 * math.prod(slots_shape), free_shared_memory()
         if free is not None and free < size:  # copying past its end would kill this process (SIGBUS), not raise
             raise SharedMemoryTooSmall(
                 f"distortion training needs {size / 2**20:.0f} MB of shared memory and {SHARED_MEMORY_FOLDER} has "
                 f"{free / 2**20:.0f} MB free; train with --no-augment, or give it more (in Docker: --shm-size=512m)")
         self.memory = shared_memory.SharedMemory(create=True, size=size)
         try:
+            shared_images, self.slots = shared_arrays(self.memory, images.shape, slots_shape)
+            shared_images[...] = images
+            del shared_images  # only the slots are read here; no view may outlive the memory
             self.pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_distorting,
-                initargs=(self.memory.name, shapes, labels))
-            self.pool.submit(os.getpid)  # the pool starts its process at the first job: start it now
-            shared_images, drawn, self.slots = shared_arrays(self.memory, shapes)
-            shared_images[...] = images
-            draw_digits(out=drawn)
-            del shared_images, drawn  # only the slots are read here; no view may outlive the memory
+                initargs=(self.memory.name, images.shape, labels, slots_shape))
         except BaseException:
-            self.__exit__()
+            self.release_memory()
             raise
 
     def __enter__(self):
         return self
 
     def __exit__(self, *_):
-        if self.pool:
-            self.pool.shutdown(cancel_futures=True)
+        self.pool.shutdown(cancel_futures=True)
         self.release_memory()
 
     def release_memory(self):
@@ -304,38 +300,31 @@ class DistortingProcess:
         return self.pool.submit(_make_chunk, slot, indices, style_rng, chunk_rng)
 
 
-def shared_layout(images_shape, chunk_size):
-    """The shapes of the float32 arrays a DistortingProcess keeps in its shared memory, one after the
-    other: the training images, the drawn 9s and 4s (draw_digits), and its chunk slots."""
-    return [images_shape, (len(DRAWERS), DRAWN_BANK_SIZE, images_shape[1]),
-            (SLOTS, chunk_size, images_shape[1])]
+def shared_arrays(memory, images_shape, slots_shape):
+    """(images, slots): the float32 views a DistortingProcess lays out in its shared memory, the
+    training images first and the chunk slots after them, as both processes see them."""
+    images = np.ndarray(images_shape, np.float32, memory.buf)
+    return images, np.ndarray(slots_shape, np.float32, memory.buf, offset=images.nbytes)
 
 
-def shared_arrays(memory, shapes):
-    """Views into shared memory of float32 arrays of these shapes, one after the other, as both processes see them."""
-    views, offset = [], 0
-    for shape in shapes:
-        views.append(np.ndarray(shape, np.float32, memory.buf, offset=offset))
-        offset += views[-1].nbytes
-    return views
+_distorting = {}  # inside the distorting process: the shared memory (kept open), its images and slots, the labels
 
 
-_distorting = {}  # inside the distorting process: the shared memory (kept open), its arrays, the labels
-
-
-def _start_distorting(memory_name, shapes, labels):
+def _start_distorting(memory_name, images_shape, labels, slots_shape):
     """Runs once in the distorting process: Ctrl-C is left to the trainer, which ends this process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     memory = shared_memory.SharedMemory(memory_name)
-    images, drawn, slots = shared_arrays(memory, shapes)
-    _distorting.update(memory=memory, images=images, drawn=dict(zip(DRAWERS, drawn)), labels=labels, slots=slots)
-    distortion_map_bank()
+    images, slots = shared_arrays(memory, images_shape, slots_shape)
+    _distorting.update(memory=memory, images=images, labels=labels, slots=slots)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as helper:  # both banks at once: the
+        maps = helper.submit(distortion_map_bank)                         # trainer's core waits idle
+        drawn_digit_bank()
+        maps.result()
 
 
 def _make_chunk(slot, indices, style_rng, chunk_rng):
-    """Runs in the distorting process: chunk `indices` gathered, restyled and distorted into `slot`;
-    returns slot. The trainer submits chunks only once it has drawn the 9s and 4s."""
-    chunk = gathered_chunk(_distorting["images"], _distorting["labels"], indices, _distorting["drawn"], style_rng)
+    """Runs in the distorting process: chunk `indices` gathered, restyled and distorted into `slot`; returns slot."""
+    chunk = gathered_chunk(_distorting["images"], _distorting["labels"], indices, style_rng)
     distort(chunk, chunk_rng, out=_distorting["slots"][slot, :len(indices)])
     return slot
 
@@ -367,7 +356,7 @@ STEM_X = (0.35, 0.6)
 STEM_TOP = (0.1, 0.5)                # y: the stem starts below the arm's top
 STEM_LEAN = 0.05                     # the stem's top may lie this far either side of its foot
 BAR_OVERHANG = (-0.02, 0.22)         # how far the bar runs past the stem
-DRAWN_BANK_SIZE = 4096              # hooked 9s, and as many bent 4s, drawn once per run (draw_digits)
+DRAWN_BANK_SIZE = 4096              # hooked 9s, and as many bent 4s, drawn once per run (drawn_digit_bank)
 FLAG_PROBABILITY = 0.25  # of the 1s in each chunk
 FLAG_LENGTH = (0.3, 0.7)            # times the 1's height
 FLAG_ANGLE = np.radians((30, 60))   # below the horizontal: the flag runs down to the left from the stem's top
@@ -432,28 +421,18 @@ def bent_fours(count, rng):
     return digits_from_strokes(bent_four_strokes(count, rng)).reshape(count, -1)
 
 
-DRAWERS = {9: hooked_nines, 4: bent_fours}  # the digits drawn anew, and how
-
-
 @functools.cache
 def drawn_digit_bank():
-    """draw_digits of this process's own, for restyling outside a DistortingProcess."""
-    return draw_digits(np.empty((len(DRAWERS), DRAWN_BANK_SIZE, SIDE * SIDE), np.float32))
-
-
-def draw_digits(out):
-    """{9: (DRAWN_BANK_SIZE, 784) hooked 9s, 4: as many bent 4s}: views of out (2, DRAWN_BANK_SIZE, 784),
-    drawn into it with a fixed seed, like the distortion maps, piece by piece to keep the pen's memory small.
+    """{9: (DRAWN_BANK_SIZE, 784) hooked 9s, 4: as many bent 4s}, drawn once per process with a fixed
+    seed, like the distortion maps, piece by piece to keep the pen's memory small.
 
     Every chunk takes its restyled 9s and 4s from here and distorts them afresh; drawing new ones for
     every chunk cost the training thread about 0.4 s more per epoch and read the dev set no better
     (95.73 against 95.75 % from the bank, six seeds; docs/augmentation.md).
     """
     rng, piece = np.random.default_rng(1929), 512  # 512 drawings per pen call
-    for bank, drawn in zip(out, DRAWERS.values()):
-        for start in range(0, DRAWN_BANK_SIZE, piece):
-            bank[start:start + piece] = drawn(piece, rng)
-    return dict(zip(DRAWERS, out))
+    return {digit: np.concatenate([drawn(piece, rng) for _ in range(DRAWN_BANK_SIZE // piece)])
+            for digit, drawn in ((9, hooked_nines), (4, bent_fours))}
 
 
 def ink_ends(digits):
@@ -510,11 +489,11 @@ def flagged(ones, rng):
     return placed_as_mnist(with_strokes(canvas, flags))
 
 
-def restyled(digits, labels, drawn_digits, rng):
+def restyled(digits, labels, rng):
     """A copy of digits (n, 784) with each 9 (labels (n,)) replaced by a hooked 9 and each 4 by a
-    bent 4, picked at random from drawn_digits (draw_digits), and each 1 flagged."""
+    bent 4, picked at random from drawn_digit_bank, and each 1 flagged."""
     styled = digits.copy()
-    for digit, drawn in drawn_digits.items():
+    for digit, drawn in drawn_digit_bank().items():
         replaced = np.flatnonzero(labels == digit)
         styled[replaced] = drawn[rng.integers(len(drawn), size=len(replaced))]
     ones = np.flatnonzero(labels == 1)
@@ -523,12 +502,12 @@ def restyled(digits, labels, drawn_digits, rng):
     return styled
 
 
-def gathered_chunk(images, labels, indices, drawn_digits, rng):
+def gathered_chunk(images, labels, indices, rng):
     """images[indices] (n, 784), about HOOKED_NINE_PROBABILITY of its 9s and BENT_FOUR_PROBABILITY of its 4s
-    replaced by hooked 9s and bent 4s from drawn_digits (draw_digits), and FLAG_PROBABILITY of its 1s flagged."""
+    replaced by hooked 9s and bent 4s, and FLAG_PROBABILITY of its 1s flagged."""
     chunk, chunk_labels = np.take(images, indices, axis=0), labels[indices]
     share = sum((chunk_labels == digit) * probability for digit, probability in RESTYLED.items())
     picked = np.flatnonzero(rng.random(len(indices)) < share)
     if len(picked):
-        chunk[picked] = restyled(chunk[picked], chunk_labels[picked], drawn_digits, rng)
+        chunk[picked] = restyled(chunk[picked], chunk_labels[picked], rng)
     return chunk

@@ -150,8 +150,7 @@ def made_here(digits, labels, rng):
     order = rng.permutation(len(digits))
     chunks = [order[start:start + 128] for start in range(0, len(order), 128)]
     chunk_rngs, style_rngs = rng.spawn(len(chunks)), rng.spawn(len(chunks))
-    drawn = augment.drawn_digit_bank()
-    return (np.concatenate([augment.distort(augment.gathered_chunk(digits, labels, chunk, drawn, style_rng), chunk_rng)
+    return (np.concatenate([augment.distort(augment.gathered_chunk(digits, labels, chunk, style_rng), chunk_rng)
                             for chunk, style_rng, chunk_rng in zip(chunks, style_rngs, chunk_rngs)]), order)
 
 
@@ -176,7 +175,7 @@ def test_distorted_batches_are_what_gathering_and_distorting_each_chunk_makes_an
     for (x, y), (expected_x, expected_y) in zip((first, third, again), (expected[0], expected[2], expected[0])):
         np.testing.assert_array_equal(x, expected_x)
         np.testing.assert_array_equal(y, expected_y)
-    np.testing.assert_array_equal(stopped_x, expected[1][0][:64])
+    np.testing.assert_array_equal(stopped_x, expected[1][0][:64])  # the pass planned ahead, stopped at once
     np.testing.assert_array_equal(stopped_y, expected[1][1][:64])
 
 
@@ -290,11 +289,10 @@ def test_placing_as_mnist_shrinks_a_digit_to_the_20_pixel_box_and_centres_its_ma
 def test_restyled_replaces_the_nines_and_fours_flags_the_ones_and_copies_every_other_digit(small_mnist):
     images, labels = small_mnist.train_images, small_mnist.train_labels
     mixed = np.concatenate([np.flatnonzero(labels == digit)[:5] for digit in (9, 4, 1, 3)])
-    bank = augment.drawn_digit_bank()
-    styled = augment.restyled(images[mixed], labels[mixed], bank, np.random.default_rng(3))
+    styled = augment.restyled(images[mixed], labels[mixed], np.random.default_rng(3))
     changed = np.abs(styled - images[mixed]).sum(axis=1)
     assert np.all(changed[:15] > 2) and np.all(changed[15:] == 0)
-    # nothing of the 9s and 4s is kept: they are drawn ones
+    bank = augment.drawn_digit_bank()  # nothing of the 9s and 4s is kept: they are drawn ones
     for rows, digit in ((slice(0, 5), 9), (slice(5, 10), 4)):
         assert all(np.any(np.all(bank[digit] == row, axis=1)) for row in styled[rows])
 
@@ -310,8 +308,7 @@ def test_placing_an_mnist_digit_as_mnist_moves_it_by_under_a_pixel_and_keeps_its
 def test_hooked_nines_and_flagged_ones_keep_the_image_contract_and_mnists_centre_and_change(small_mnist, digit,
                                                                                            least_change):
     originals = small_mnist.train_images[small_mnist.train_labels == digit][:100]
-    restyled = augment.restyled(originals, np.full(len(originals), digit), augment.drawn_digit_bank(),
-                                np.random.default_rng(0))
+    restyled = augment.restyled(originals, np.full(len(originals), digit), np.random.default_rng(0))
     assert restyled.shape == originals.shape and restyled.dtype == np.float32
     assert 0 <= restyled.min() and restyled.max() <= 1
     assert np.abs(centers_of_mass(restyled) - MNIST_CENTER_ARRAY).max() < 0.5
@@ -321,8 +318,7 @@ def test_hooked_nines_and_flagged_ones_keep_the_image_contract_and_mnists_centre
 
 def test_a_flag_hangs_down_to_the_left_from_the_top_of_the_stem():
     upright = np.repeat(stem(length=20, column=13, top=4), 20, axis=0).reshape(20, 784)
-    flags = augment.restyled(upright, np.ones(20, int), augment.drawn_digit_bank(), np.random.default_rng(0))
-    flags = flags.reshape(-1, 28, 28) > 0.5
+    flags = augment.restyled(upright, np.ones(20, int), np.random.default_rng(0)).reshape(-1, 28, 28) > 0.5
     columns = np.arange(28)
     upper, lower = flags[:, 4:14], flags[:, 20:24]  # the upper half, and low down where there is only the stem
     assert np.all(np.where(upper, columns, 28).min(axis=(1, 2)) <= np.where(lower, columns, 28).min(axis=(1, 2)) - 3)
@@ -332,12 +328,12 @@ def test_a_flag_hangs_down_to_the_left_from_the_top_of_the_stem():
 def test_a_chunk_restyles_its_share_of_nines_fours_and_ones_and_changes_nothing_else(small_mnist):
     images, labels = small_mnist.train_images, small_mnist.train_labels
     indices = np.random.default_rng(0).permutation(len(images))
-    chunk = augment.gathered_chunk(images, labels, indices, augment.drawn_digit_bank(), np.random.default_rng(1))
+    chunk = augment.gathered_chunk(images, labels, indices, np.random.default_rng(1))
     changed = np.flatnonzero(np.any(chunk != images[indices], axis=1))
     assert set(labels[indices[changed]]) == {1, 4, 9}
     for digit, share in ((9, augment.HOOKED_NINE_PROBABILITY), (4, augment.BENT_FOUR_PROBABILITY),
                          (1, augment.FLAG_PROBABILITY)):
         assert abs(np.mean(labels[indices[changed]] == digit) * len(changed) / np.count_nonzero(labels == digit)
                    - share) < 0.05
-    again = augment.gathered_chunk(images, labels, indices, augment.drawn_digit_bank(), np.random.default_rng(1))
+    again = augment.gathered_chunk(images, labels, indices, np.random.default_rng(1))
     assert np.array_equal(chunk, again)

@@ -76,12 +76,12 @@ def test_ctrl_c_keeps_the_model_so_far_beside_the_output_and_leaves_the_output_a
 
 def test_too_little_shared_memory_for_distortion_training_is_one_sentence_before_any_work(on_fixture, tmp_path,
                                                                                           monkeypatch):
-    monkeypatch.setattr(augment, "free_shared_memory", lambda: 8 * 2**20)  # the fixture needs 52 MB
+    monkeypatch.setattr(augment, "free_shared_memory", lambda: 8 * 2**20)  # the fixture's images and slots need 27 MB
     output = tmp_path / "weights.npz"
     with pytest.raises(SystemExit) as stopped:
         train.main(["--epochs", "1", "--output", str(output)])
     message = str(stopped.value.code)
-    assert message.startswith("error: distortion training needs 52 MB of shared memory") and "8 MB free" in message
+    assert message.startswith("error: distortion training needs 27 MB of shared memory") and "8 MB free" in message
     assert "--no-augment" in message and message.endswith(".") and "\n" not in message
     assert not output.exists()
 

@@ -34,7 +34,7 @@ def main(argv=None):
     rng = np.random.default_rng(0)
     copies, copy_labels = np.repeat(originals, COPIES, axis=0), np.repeat(np.arange(10), COPIES)
     restyled = np.isin(copy_labels, list(augment.RESTYLED)) & (np.arange(len(copies)) % COPIES >= COPIES - RESTYLED_COPIES)
-    copies[restyled] = augment.restyled(copies[restyled], copy_labels[restyled], augment.drawn_digit_bank(), rng)
+    copies[restyled] = augment.restyled(copies[restyled], copy_labels[restyled], rng)
     distorted = augment.distort(copies, rng).reshape(10, COPIES, 784)
     restyled = restyled.reshape(10, COPIES)
     figure, axes = plt.subplots(10, COPIES + 1, figsize=(COPIES + 1, 10.4))
