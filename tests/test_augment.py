@@ -40,12 +40,15 @@ def test_distort_leaves_its_input_untouched(digits):
     np.testing.assert_array_equal(digits, before)
 
 
-def test_distort_is_reproducible_for_a_fixed_seed_and_writes_into_out_when_given(digits):
+def test_distort_is_reproducible_for_a_fixed_seed_and_writes_into_out_when_given_even_in_place(digits):
     first = augment.distort(digits, np.random.default_rng(7))
     out = np.full_like(digits, -1)
     second = augment.distort(digits, np.random.default_rng(7), out=out)
     assert second is out
     np.testing.assert_array_equal(first, second)
+    in_place = digits.copy()  # more than one block of images, each read before it is overwritten
+    assert augment.distort(in_place, np.random.default_rng(7), out=in_place) is in_place
+    np.testing.assert_array_equal(first, in_place)
 
 
 def test_different_seeds_give_different_distortions(digits):
