@@ -184,6 +184,8 @@ def cases(work, url, mnist):
              signal_when="reading", env={"SWEEP_SLOW": "read"}),
         Case("train: SIGINT during training", train + ["--epochs", "50"] + out, "sigint", signal_when="epoch",
              env=fixture, keeps=("weights.interrupted.npz",)),
+        Case("train: SIGINT as the distorting process starts", train + ["--epochs", "50"] + out, "sigint",
+             signal_when="Training", env=fixture),
         Case("train: SIGINT during the final save", train + ["--epochs", "1"] + out, "ok", signal_when="saving",
              env=dict(fixture, SWEEP_SLOW="save"), keeps=("weights.previous.npz",)),
         Case("train: SIGINT twice: training, then the save", train + ["--epochs", "50"] + out, "sigint",
@@ -222,6 +224,10 @@ def cases(work, url, mnist):
         Case("tools: augment_sheet.py --help", [PYTHON, os.path.join(REPO_ROOT, "tools", "augment_sheet.py"),
                                                 "--help"], "ok"),
     ]
+    if os.geteuid() == 0 and shutil.which("unshare"):  # a small /dev/shm of its own, as in a container
+        result.append(Case("train: /dev/shm of 16 MB (Docker's default is 64)",
+                           ["unshare", "--mount", "sh", "-c", 'mount -t tmpfs -o size=16m tmpfs /dev/shm && exec "$@"',
+                            "sh"] + train + ["--epochs", "1"] + out, "error", env=fixture))
     if mnist:
         result += [
             Case("train: garbage mirror, then a good one", train + new_data + ["--mirror", url + "/garbage/", "--epochs",
