@@ -271,13 +271,12 @@ class DistortingProcess:
         pass's last chunk, the next pass is planned and its first chunk made, so that the next
         epoch need not wait for it; a pass stopped early plans nothing ahead.
         """
-        plan, making = self.next_epoch or self.start_epoch()
+        jobs, making = self.next_epoch or self.start_epoch()
         self.next_epoch = None
-        chunks, chunk_rngs, style_rngs = plan
-        for i, indices in enumerate(chunks):
+        for i, (indices, _, _) in enumerate(jobs):
             slot = making.result()
-            if i + 1 < len(chunks):
-                making = self.make_chunk(chunks[i + 1], style_rngs[i + 1], chunk_rngs[i + 1])
+            if i + 1 < len(jobs):
+                making = self.make_chunk(*jobs[i + 1])
             else:
                 self.next_epoch = self.start_epoch()
             distorted = self.slots[slot]
@@ -286,12 +285,13 @@ class DistortingProcess:
                 yield distorted[start:start + len(batch)], self.labels[batch]
 
     def start_epoch(self):
-        """Plan a pass, drawn from rng, and start making its first chunk: ((chunks, chunk_rngs,
-        style_rngs), the first chunk's future)."""
+        """Plan a pass, drawn from rng, and start making its first chunk: (the pass's chunks, each
+        (indices, style_rng, chunk_rng) for make_chunk, and the first one's future)."""
         order = self.rng.permutation(len(self.labels))
         chunks = [order[start:start + self.chunk_size] for start in range(0, len(order), self.chunk_size)]
         chunk_rngs, style_rngs = self.rng.spawn(len(chunks)), self.rng.spawn(len(chunks))
-        return (chunks, chunk_rngs, style_rngs), self.make_chunk(chunks[0], style_rngs[0], chunk_rngs[0])
+        jobs = list(zip(chunks, style_rngs, chunk_rngs))
+        return jobs, self.make_chunk(*jobs[0])
 
     def make_chunk(self, indices, style_rng, chunk_rng):
         """Have the process make a chunk into the next slot: a future of that slot's number. The
