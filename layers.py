@@ -29,14 +29,16 @@ def he_initial_weights(n_in, n_out, rng, dtype=np.float32):
 def softmax(z, out):
     """p_k = exp(z_k − m) / Σ_j exp(z_j − m) for each row of z, m = max_j z_j, written into `out`.
 
-    Subtracting m changes nothing mathematically and keeps exp from overflowing. Returns p and
-    the row sums Σ_j exp(z_j − m), from which the cross-entropy takes its log-sum-exp (loss.py).
+    Subtracting m changes nothing mathematically and keeps exp from overflowing. Returns p, the
+    row sums Σ_j exp(z_j − m) and the row maxima m (n, 1), from which the cross-entropy takes its
+    log-sum-exp (loss.py).
     """
-    np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+    maxima = z.max(axis=1, keepdims=True)
+    np.subtract(z, maxima, out=out)
     np.exp(out, out=out)
     sums = out.sum(axis=1)
     out /= sums[:, None]
-    return out, sums
+    return out, sums, maxima
 
 
 class Dense(Layer):
@@ -101,7 +103,7 @@ class Softmax(Layer):
     """
 
     def forward(self, z):
-        self.p, _ = softmax(z, out=self.buffer("p", z.shape, z.dtype))
+        self.p, _, _ = softmax(z, out=self.buffer("p", z.shape, z.dtype))
         return self.p
 
     def backward(self, grad_p):

@@ -21,13 +21,13 @@ class SoftmaxCrossEntropy:
         probabilities -> mean loss as a Python float."""
         if self._probs is None or self._probs.shape != logits.shape or self._probs.dtype != logits.dtype:
             self._probs, self._grad = np.empty_like(logits), np.empty_like(logits)
-        _, sums = softmax(logits, out=self._probs)
+        _, sums, maxima = softmax(logits, out=self._probs)
         self.labels = labels
         if labels.ndim == 1:
             target_logits = logits[np.arange(len(labels)), labels]  # z_y
         else:
             target_logits = (labels * logits).sum(axis=1)  # Σ_k t_k z_k
-        target_shifted = target_logits - logits.max(axis=1)  # Σ_k t_k (z_k − m)
+        target_shifted = target_logits - maxima[:, 0]  # Σ_k t_k (z_k − m)
         return float((np.log(sums) - target_shifted).sum()) / len(labels)
 
     def backward(self):
